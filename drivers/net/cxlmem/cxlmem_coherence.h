@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_coherence.h - cache maintenance for coherence=flush.
+ *
+ * Memory that two hosts share without hardware coherence (e.g. a CXL 2.0
+ * switch-attached HDM range seen by two hosts, or CXL.mem HDM-H without
+ * back-invalidation) only guarantees that data written back to the device
+ * is seen by a reader that does not hold a stale copy. The rule, applied by
+ * the burst functions at the lines that need it:
+ *   writer: plain stores; write back every written line (CLWB, or
+ *           CLFLUSHOPT/CLFLUSH where CLWB is absent); SFENCE; then publish
+ *           the index and write the index line back too.
+ *   reader: invalidate (CLFLUSHOPT/CLFLUSH) the line before each read of
+ *           data the peer wrote; MFENCE so the loads that follow cannot be
+ *           served before the invalidation completes.
+ * See Intel SDM vol. 2 (CLWB, CLFLUSHOPT: ordered by SFENCE/MFENCE) and
+ * CXL 3.1 section 7.7 (multi-headed devices without HW coherence).
+ *
+ * CXLMEM_STALE_INJECT (test builds only) lets a test serve the reader a
+ * stale copy of any line it did not invalidate; see cxlmem_stale.h.
+ */
+#ifndef CXLMEM_COHERENCE_H
+#define CXLMEM_COHERENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cxlmem_layout.h"
+
+/** CPU features, filled by cxlmem_coherence_init(). */
+extern int cxlmem_cpu_has_clwb;
+extern int cxlmem_cpu_has_clflushopt;
+
+/** Detect CLWB/CLFLUSHOPT once (x86); safe to call repeatedly. */
+void cxlmem_coherence_init(void);
+
+#if defined(RTE_ARCH_X86) || defined(__x86_64__)
+static inline void
+cxlmem_clflush(const volatile void *p)
+{
+	__asm__ volatile("clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+}
+
+static inline void
+cxlmem_clflushopt(const volatile void *p)
+{
+	/* 66 0F AE /7 */
+	__asm__ volatile(".byte 0x66; clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+}
+
+static inline void
+cxlmem_clwb(const volatile void *p)
+{
+	/* 66 0F AE /6 */
+	__asm__ volatile(".byte 0x66; xsaveopt %0" : "+m" (*(volatile char *)(uintptr_t)p));
+}
+
+static inline void cxlmem_sfence(void) { __asm__ volatile("sfence" ::: "memory"); }
+static inline void cxlmem_mfence(void) { __asm__ volatile("mfence" ::: "memory"); }
+
+/** Write one line back to memory (the line may stay cached). */
+static inline void
+cxlmem_wb_line(const volatile void *p)
+{
+	if (cxlmem_cpu_has_clwb)
+		cxlmem_clwb(p);
+	else if (cxlmem_cpu_has_clflushopt)
+		cxlmem_clflushopt(p);
+	else
+		cxlmem_clflush(p);
+}
+
+/** Drop our copy of one line (written back first if dirty). */
+static inline void
+cxlmem_inv_line(const volatile void *p)
+{
+	if (cxlmem_cpu_has_clflushopt)
+		cxlmem_clflushopt(p);
+	else
+		cxlmem_clflush(p);
+}
+#elif defined(__aarch64__)
+static inline void cxlmem_wb_line(const volatile void *p)
+{ __asm__ volatile("dc cvac, %0" :: "r" (p) : "memory"); }
+static inline void cxlmem_inv_line(const volatile void *p)
+{ __asm__ volatile("dc civac, %0" :: "r" (p) : "memory"); }
+static inline void cxlmem_sfence(void) { __asm__ volatile("dsb st" ::: "memory"); }
+static inline void cxlmem_mfence(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+#else
+#error "cxlmem: coherence=flush needs cache maintenance instructions for this architecture"
+#endif
+
+/** Write back every line of [p, p + len). */
+static inline void
+cxlmem_wb_range(const volatile void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CXLMEM_LINE - 1);
+	uintptr_t end = (uintptr_t)p + len;
+
+	for (; a < end; a += CXLMEM_LINE)
+		cxlmem_wb_line((const volatile void *)a);
+}
+
+/** Invalidate every line of [p, p + len). */
+static inline void
+cxlmem_inv_range(const volatile void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CXLMEM_LINE - 1);
+	uintptr_t end = (uintptr_t)p + len;
+
+	for (; a < end; a += CXLMEM_LINE)
+		cxlmem_inv_line((const volatile void *)a);
+}
+
+#endif /* CXLMEM_COHERENCE_H */

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_layout.h - the wire format of a cxlmem window.
+ *
+ * This header alone defines what lives in the shared window (a CXL HDM
+ * range exposed as devdax, or a file that emulates one).  Both ends of a
+ * window (role=host and role=device) may run different builds, different
+ * operating systems or different architectures: every field is fixed-width
+ * little-endian, every structure has an explicit size and every offset is
+ * pinned with a _Static_assert.  Nothing here depends on DPDK.
+ *
+ * Window map (all offsets in bytes from the start of the (sub-)window):
+ *
+ *   0x0000  struct cxlmem_superblock     one line, written by the host only
+ *   0x0040  struct cxlmem_ctrl[HOST]      one line, written by the host only
+ *   0x0080  struct cxlmem_ctrl[DEVICE]    one line, written by the device only
+ *   ...     (rest of the first 4 KiB reserved, zero)
+ *   0x1000  queue area: for queue q = 0..nb_queues-1 and direction
+ *           d = 0 (host to device), 1 (device to host), one ring region at
+ *           queue_offset + (2 * q + d) * ring_stride:
+ *             +0                     struct cxlmem_ring_prod  (sender writes)
+ *             +64                    struct cxlmem_ring_cons  (receiver writes)
+ *             +128                   struct cxlmem_desc[ring_size]
+ *             +buf_offset            ring_size buffers of buf_size bytes;
+ *                                    descriptor slot i owns buffer i
+ *
+ * A descriptor carries no address: slot i always owns buffer i, so the only
+ * peer-supplied values a reader must check are the indexes and the length.
+ *
+ * Ownership (single writer per line; no cross-side atomics, because a
+ * read-modify-write across a CXL link, or across QEMU's emulated window, is
+ * not atomic against the other side):
+ *   - superblock: host, while the device is not online.
+ *   - ctrl[role]: the side with that role.
+ *   - ring_prod, descriptors and buffers of a ring: its sender.
+ *   - ring_cons: its receiver.
+ *
+ * Ordering contract of a ring (SPSC, indexes free-running modulo 2^32):
+ *   sender:   write buffers and descriptors [prod, prod + n)  (plain stores)
+ *             [coherence=flush: write back those lines, then sfence]
+ *             store-release prod += n                            (one per burst)
+ *   receiver: load-acquire prod                                 (one per burst)
+ *             [coherence=flush: invalidate descriptors and buffers first]
+ *             check 0 <= prod - cons <= ring_size, copy out
+ *             store-release cons += n                            (one per burst)
+ *   sender:   reads cons only when its cached free space runs out
+ *             (at most one remote index read per burst).
+ * The receiver reads each descriptor once into a local copy and validates
+ * that copy (len <= buf_size, chain length, frame length), so a peer that
+ * rewrites a descriptor under our feet costs packets, never memory safety.
+ *
+ * Link protocol (see cxlmem_link.c): each side bumps ctrl.epoch when it
+ * starts a life, bumps ctrl.heartbeat every tick, and, after discarding the
+ * backlog of its receive rings (cons := prod), publishes ctrl.peer_epoch_ack
+ * = the peer's epoch.  The link is up when the peer's heartbeat advances
+ * and both sides have acknowledged each other's current epoch.
+ */
+#ifndef CXLMEM_LAYOUT_H
+#define CXLMEM_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fields are stored in host order and the layout is little-endian: a
+ * big-endian port would add byte swaps in the accessors, not change this. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "cxlmem: the window layout is little-endian; big-endian hosts are not supported yet"
+#endif
+
+/** Line size of the layout in bytes. Fixed: never RTE_CACHE_LINE_SIZE. */
+#define CXLMEM_LINE 64u
+
+/** "CXLMEMW\0" read as a little-endian u64. */
+#define CXLMEM_MAGIC 0x0057454d4d4c5843ull
+/** Layout version; a window with another version is refused. */
+#define CXLMEM_LAYOUT_VERSION 1u
+
+/** Offset of the first ring region in bytes. */
+#define CXLMEM_QUEUE_AREA_OFFSET 4096u
+/** Offset of the descriptor array inside a ring region, in bytes. */
+#define CXLMEM_DESC_OFFSET (2u * CXLMEM_LINE)
+
+/** Limits of the geometry (also the devargs' accepted ranges). */
+#define CXLMEM_MAX_QUEUES 64u
+#define CXLMEM_MIN_RING_SIZE 64u
+#define CXLMEM_MAX_RING_SIZE 32768u
+#define CXLMEM_MIN_BUF_SIZE 256u
+#define CXLMEM_MAX_BUF_SIZE 65536u
+/** Largest frame, in bytes without FCS: 9000 bytes of MTU + 14 of header
+ *  + 8 for two VLAN tags, rounded up. */
+#define CXLMEM_MAX_FRAME_LEN 9216u
+
+/** Roles; also the index of a side's control line. */
+enum cxlmem_role {
+	CXLMEM_ROLE_HOST = 0,
+	CXLMEM_ROLE_DEVICE = 1,
+};
+
+/** Ring direction d of a queue pair. */
+enum cxlmem_dir {
+	CXLMEM_DIR_H2D = 0, /**< host transmits, device receives */
+	CXLMEM_DIR_D2H = 1, /**< device transmits, host receives */
+};
+
+/** Feature bits in superblock.features (none defined in version 1). */
+#define CXLMEM_FEAT_NONE 0ull
+
+/**
+ * Superblock, at offset 0. Written by the host when it formats the window;
+ * magic is written last (store-release) so a reader that sees the magic
+ * sees the whole geometry.
+ */
+struct cxlmem_superblock {
+	uint64_t magic;        /**< CXLMEM_MAGIC */
+	uint32_t version;      /**< CXLMEM_LAYOUT_VERSION */
+	uint32_t line_size;    /**< CXLMEM_LINE, in bytes */
+	uint64_t features;     /**< CXLMEM_FEAT_* bits */
+	uint64_t window_size;  /**< bytes of the (sub-)window the host formatted */
+	uint32_t nb_queues;    /**< queue pairs, 1..CXLMEM_MAX_QUEUES */
+	uint32_t ring_size;    /**< descriptors per ring, power of two */
+	uint32_t buf_size;     /**< bytes per packet buffer, multiple of 64 */
+	uint32_t desc_size;    /**< sizeof(struct cxlmem_desc), in bytes */
+	uint64_t queue_offset; /**< bytes from window start to ring region 0 */
+	uint64_t ring_stride;  /**< bytes between two ring regions */
+};
+
+/** Control line state values. */
+enum cxlmem_ctrl_state {
+	CXLMEM_STATE_OFFLINE = 0, /**< no process owns this role */
+	CXLMEM_STATE_ONLINE = 1,  /**< a process owns it (port stopped); heartbeat advances */
+	CXLMEM_STATE_RUNNING = 2, /**< port started: its rings are live */
+};
+
+/**
+ * One side's control line, at 64 * (1 + role). Written only by that side,
+ * read by both (the owner reads its own fields back only at start-up).
+ */
+struct cxlmem_ctrl {
+	uint32_t state;          /**< enum cxlmem_ctrl_state */
+	uint32_t epoch;          /**< life counter; 0 = never started */
+	uint32_t peer_epoch_ack; /**< peer epoch whose backlog this side dropped */
+	uint32_t mtu;            /**< this side's MTU, in bytes (L3) */
+	uint64_t heartbeat;      /**< bumped every heartbeat tick while online */
+	uint8_t mac[6];          /**< this side's MAC address */
+	uint16_t nb_queues;      /**< queue pairs this side configured */
+	uint32_t pid;            /**< owner's process id, for diagnostics only */
+	uint32_t tick_us;        /**< owner's heartbeat period, microseconds */
+	uint8_t reserved[24];
+};
+
+/** Producer line of a ring: the sender's index. */
+struct cxlmem_ring_prod {
+	uint32_t prod;            /**< next descriptor the sender fills */
+	uint8_t pad[CXLMEM_LINE - 4];
+};
+
+/** Consumer line of a ring: the receiver's index. */
+struct cxlmem_ring_cons {
+	uint32_t cons;            /**< next descriptor the receiver reads */
+	uint8_t pad[CXLMEM_LINE - 4];
+};
+
+/** Descriptor flag: the frame continues in the next slot. */
+#define CXLMEM_DESC_F_MORE 0x0001u
+
+/** Descriptor: 8 bytes. Slot i's buffer is at buf_offset + i * buf_size. */
+struct cxlmem_desc {
+	uint32_t len;   /**< bytes of this segment in the slot, 1..buf_size */
+	uint16_t flags; /**< CXLMEM_DESC_F_* */
+	uint16_t rsvd;  /**< zero */
+};
+
+_Static_assert(sizeof(struct cxlmem_superblock) == CXLMEM_LINE, "superblock is one line");
+_Static_assert(offsetof(struct cxlmem_superblock, version) == 8, "sb.version");
+_Static_assert(offsetof(struct cxlmem_superblock, features) == 16, "sb.features");
+_Static_assert(offsetof(struct cxlmem_superblock, window_size) == 24, "sb.window_size");
+_Static_assert(offsetof(struct cxlmem_superblock, nb_queues) == 32, "sb.nb_queues");
+_Static_assert(offsetof(struct cxlmem_superblock, ring_size) == 36, "sb.ring_size");
+_Static_assert(offsetof(struct cxlmem_superblock, buf_size) == 40, "sb.buf_size");
+_Static_assert(offsetof(struct cxlmem_superblock, desc_size) == 44, "sb.desc_size");
+_Static_assert(offsetof(struct cxlmem_superblock, queue_offset) == 48, "sb.queue_offset");
+_Static_assert(offsetof(struct cxlmem_superblock, ring_stride) == 56, "sb.ring_stride");
+_Static_assert(sizeof(struct cxlmem_ctrl) == CXLMEM_LINE, "ctrl is one line");
+_Static_assert(offsetof(struct cxlmem_ctrl, epoch) == 4, "ctrl.epoch");
+_Static_assert(offsetof(struct cxlmem_ctrl, peer_epoch_ack) == 8, "ctrl.ack");
+_Static_assert(offsetof(struct cxlmem_ctrl, mtu) == 12, "ctrl.mtu");
+_Static_assert(offsetof(struct cxlmem_ctrl, heartbeat) == 16, "ctrl.heartbeat");
+_Static_assert(offsetof(struct cxlmem_ctrl, mac) == 24, "ctrl.mac");
+_Static_assert(offsetof(struct cxlmem_ctrl, nb_queues) == 30, "ctrl.nb_queues");
+_Static_assert(offsetof(struct cxlmem_ctrl, pid) == 32, "ctrl.pid");
+_Static_assert(offsetof(struct cxlmem_ctrl, tick_us) == 36, "ctrl.tick_us");
+_Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
+_Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
+_Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
+_Static_assert(offsetof(struct cxlmem_desc, flags) == 4, "desc.flags");
+
+/** Offset of the superblock, in bytes. */
+#define CXLMEM_SB_OFFSET 0u
+/** Offset of role r's control line, in bytes. */
+#define CXLMEM_CTRL_OFFSET(r) (CXLMEM_LINE * (1u + (unsigned int)(r)))
+_Static_assert(CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE) + CXLMEM_LINE <= CXLMEM_QUEUE_AREA_OFFSET,
+	       "control lines fit below the queue area");
+
+/** Offset of the buffers inside a ring region, in bytes (64-aligned). */
+static inline uint64_t
+cxlmem_buf_offset(uint32_t ring_size)
+{
+	uint64_t d = CXLMEM_DESC_OFFSET + (uint64_t)ring_size * sizeof(struct cxlmem_desc);
+	return (d + CXLMEM_LINE - 1) & ~(uint64_t)(CXLMEM_LINE - 1);
+}
+
+/** Bytes of one ring region (indexes, descriptors, buffers), 4 KiB aligned. */
+static inline uint64_t
+cxlmem_ring_stride(uint32_t ring_size, uint32_t buf_size)
+{
+	uint64_t s = cxlmem_buf_offset(ring_size) + (uint64_t)ring_size * buf_size;
+	return (s + 4095) & ~(uint64_t)4095;
+}
+
+/** Bytes a window needs for the given geometry. */
+static inline uint64_t
+cxlmem_window_bytes(uint32_t nb_queues, uint32_t ring_size, uint32_t buf_size)
+{
+	return CXLMEM_QUEUE_AREA_OFFSET +
+	       2ull * nb_queues * cxlmem_ring_stride(ring_size, buf_size);
+}
+
+/** Offset of the ring region of queue q, direction d. */
+static inline uint64_t
+cxlmem_ring_offset(uint32_t q, enum cxlmem_dir d, uint32_t ring_size, uint32_t buf_size)
+{
+	return CXLMEM_QUEUE_AREA_OFFSET +
+	       (2ull * q + (uint64_t)d) * cxlmem_ring_stride(ring_size, buf_size);
+}
+
+#endif /* CXLMEM_LAYOUT_H */

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_rxtx.c - the burst functions of net_cxlmem (copy mode).
+ *
+ * One body per direction, instantiated twice (coherence=hw and
+ * coherence=flush) with a compile-time constant, so the loop that runs has
+ * no mode test. The ordering rules they enforce are stated in
+ * cxlmem_layout.h; each rule is repeated at the line that implements it.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "cxlmem.h"
+#include "cxlmem_coherence.h"
+
+/** Most slots one frame may span: CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE. */
+#define CXLMEM_MAX_CHAIN_SLOTS (CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE)
+/** Most mbufs one received frame may be scattered into. */
+#define CXLMEM_MAX_RX_SEGS 128u
+
+/* Window traffic accounting, in bytes, at line granularity. */
+#define LINES(n) RTE_ALIGN_CEIL((uint64_t)(n), CXLMEM_LINE)
+
+static __rte_always_inline void
+desc_store(struct cxlmem_desc *d, uint32_t len, uint16_t flags)
+{
+	/* One aligned 8-byte store: the reader never sees half a descriptor. */
+	__atomic_store_n((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32),
+			 __ATOMIC_RELAXED);
+}
+
+static __rte_always_inline uint64_t
+desc_load(const struct cxlmem_desc *d)
+{
+	/* Read once; every check below is made on this local copy. */
+	return __atomic_load_n((const uint64_t *)d, __ATOMIC_RELAXED);
+}
+
+static __rte_always_inline uint8_t *
+slot_buf(const struct cxlmem_queue *q, uint32_t slot)
+{
+	return q->bufs + (size_t)slot * q->buf_size;
+}
+
+/*
+ * Transmit one frame that needs more than one slot, or more than one mbuf
+ * segment. Returns the number of slots used, -ENOSPC when the ring has too
+ * few free slots (the frame stays with the caller), -EINVAL for a frame we
+ * refuse (length 0, above CXLMEM_MAX_FRAME_LEN, or an mbuf chain shorter
+ * than its pkt_len).
+ */
+static __rte_always_inline int
+tx_chain(struct cxlmem_queue *q, const struct rte_mbuf *m, uint32_t head,
+	 uint32_t free_slots, const bool flush)
+{
+	const uint32_t len = m->pkt_len;
+	const struct rte_mbuf *seg = m;
+	uint32_t seg_off = 0, left = len, nslots, s;
+
+	if (unlikely(len == 0 || len > CXLMEM_MAX_FRAME_LEN))
+		return -EINVAL;
+	nslots = (len + q->buf_size - 1) / q->buf_size;
+	if (nslots > free_slots)
+		return -ENOSPC;
+
+	for (s = 0; s < nslots; s++) {
+		const uint32_t slot = (head + s) & q->mask;
+		uint8_t *dst = slot_buf(q, slot);
+		const uint32_t chunk = RTE_MIN(left, q->buf_size);
+		uint32_t done = 0;
+
+		while (done < chunk) {
+			uint32_t n;
+
+			while (seg != NULL && seg_off == seg->data_len) {
+				seg = seg->next;
+				seg_off = 0;
+			}
+			if (unlikely(seg == NULL))
+				return -EINVAL; /* nothing published yet */
+			n = RTE_MIN(chunk - done, (uint32_t)seg->data_len - seg_off);
+			rte_memcpy(dst + done, rte_pktmbuf_mtod_offset(seg, uint8_t *, seg_off), n);
+			done += n;
+			seg_off += n;
+		}
+		desc_store(&q->desc[slot], chunk, s + 1 < nslots ? CXLMEM_DESC_F_MORE : 0);
+		if (flush) {
+			/* coherence=flush: write back payload and descriptor lines. */
+			cxlmem_wb_range(dst, chunk);
+			cxlmem_wb_line(&q->desc[slot]);
+		}
+		left -= chunk;
+	}
+	q->win_written += LINES(len) + (uint64_t)nslots * sizeof(struct cxlmem_desc);
+	return (int)nslots;
+}
+
+static __rte_always_inline uint16_t
+tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush)
+{
+	uint32_t head, free_slots;
+	uint64_t bytes = 0, wbytes = 0;
+	uint16_t i, sent = 0;
+
+	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+		return 0; /* the link control thread is resetting this ring */
+	if (unlikely(!q->enabled)) {
+		rte_spinlock_unlock(&q->lock);
+		return 0;
+	}
+
+	head = q->head;
+	free_slots = q->ring_size - (head - q->peer_cons);
+	if (free_slots < nb_bufs) {
+		uint32_t c;
+
+		/* The only remote read of a TX burst, and only when the cached
+		 * free space is short. coherence=flush: drop our copy first. */
+		if (flush) {
+			cxlmem_inv_line(q->cons);
+			cxlmem_mfence();
+		}
+		/* Acquire: the receiver finished reading slots below cons. */
+		c = __atomic_load_n(q->cons, __ATOMIC_ACQUIRE);
+		/* Untrusted: cons must lie in [head - ring_size, head]. */
+		if (likely((uint32_t)(head - c) <= q->ring_size))
+			q->peer_cons = c;
+		else
+			q->bad_index++;
+		free_slots = q->ring_size - (head - q->peer_cons);
+	}
+
+	for (i = 0; i < nb_bufs; i++) {
+		struct rte_mbuf *m = bufs[i];
+		const uint32_t len = m->pkt_len;
+
+		if (i + 1 < nb_bufs)
+			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
+
+		if (likely(m->nb_segs == 1 && len - 1 < q->buf_size)) {
+			const uint32_t slot = head & q->mask;
+			uint8_t *dst = slot_buf(q, slot);
+
+			if (unlikely(free_slots == 0))
+				break;
+			/* Payload and descriptor first; the index is published
+			 * after the loop (store-release below). */
+			rte_memcpy(dst, rte_pktmbuf_mtod(m, void *), len);
+			desc_store(&q->desc[slot], len, 0);
+			if (flush) {
+				cxlmem_wb_range(dst, len);
+				cxlmem_wb_line(&q->desc[slot]);
+			}
+			head++;
+			free_slots--;
+			wbytes += LINES(len) + sizeof(struct cxlmem_desc);
+			bytes += len;
+			sent++;
+		} else {
+			int r = tx_chain(q, m, head, free_slots, flush);
+
+			if (r == -ENOSPC)
+				break;
+			if (r < 0) {
+				q->errors++; /* refused, freed with the sent ones */
+				continue;
+			}
+			head += (uint32_t)r;
+			free_slots -= (uint32_t)r;
+			bytes += len;
+			sent++;
+		}
+	}
+
+	if (likely(head != q->head)) {
+		/* coherence=flush: every payload/descriptor line was written
+		 * back above; SFENCE orders those write-backs before the
+		 * index store. */
+		if (flush)
+			cxlmem_sfence();
+		/* Release: payload and descriptors are visible before prod. */
+		__atomic_store_n(q->prod, head, __ATOMIC_RELEASE);
+		if (flush)
+			cxlmem_wb_line(q->prod);
+		q->head = head;
+		wbytes += CXLMEM_LINE;
+	}
+
+	q->pkts += sent;
+	q->bytes += bytes;
+	q->win_written += wbytes;
+	q->ring_full += nb_bufs - i;
+	rte_spinlock_unlock(&q->lock);
+
+	/* Frames copied or refused are ours to free. */
+	rte_pktmbuf_free_bulk(bufs, i);
+	return i;
+}
+
+/*
+ * Receive one frame that spans several slots or does not fit one mbuf.
+ * The chain is walked and checked (each length 1..buf_size, total at most
+ * CXLMEM_MAX_FRAME_LEN, it ends before prod) on local copies of the
+ * descriptors before anything is copied. Returns the slots consumed (the
+ * frame is in *out, or *out is NULL when the chain was invalid and dropped),
+ * or 0 when no mbufs could be had (nothing consumed).
+ */
+static __rte_always_inline uint32_t
+rx_chain(struct cxlmem_queue *q, uint32_t cons, uint32_t avail,
+	 struct rte_mbuf **out, const bool flush)
+{
+	uint32_t seglen[CXLMEM_MAX_CHAIN_SLOTS];
+	struct rte_mbuf *segs[CXLMEM_MAX_RX_SEGS];
+	uint32_t n = 0, total = 0, nmbufs, s, d, src_off, dst_off;
+	bool ok = false;
+
+	*out = NULL;
+	while (n < avail && n < CXLMEM_MAX_CHAIN_SLOTS) {
+		const uint32_t slot = (cons + n) & q->mask;
+		uint64_t raw;
+		uint32_t len;
+
+		if (flush) {
+			cxlmem_inv_line(&q->desc[slot]);
+			cxlmem_mfence();
+		}
+		raw = desc_load(&q->desc[slot]);
+		len = (uint32_t)raw;
+		n++;
+		if (len == 0 || len > q->buf_size)
+			break;
+		seglen[n - 1] = len;
+		total += len;
+		if (total > CXLMEM_MAX_FRAME_LEN)
+			break;
+		if (!((raw >> 32) & CXLMEM_DESC_F_MORE)) {
+			ok = true;
+			break;
+		}
+	}
+	q->win_read += (uint64_t)n * sizeof(struct cxlmem_desc);
+	if (unlikely(!ok)) {
+		/* Bad length, frame too long, or a chain that runs past prod
+		 * (a sender publishes whole frames only): drop what we read. */
+		q->errors++;
+		return n;
+	}
+
+	nmbufs = (total + q->mbuf_room - 1) / q->mbuf_room;
+	if (unlikely(nmbufs > CXLMEM_MAX_RX_SEGS)) {
+		q->errors++;
+		return n;
+	}
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, segs, nmbufs) != 0)) {
+		q->nombuf++;
+		return 0;
+	}
+
+	d = 0;
+	dst_off = 0;
+	for (s = 0; s < n; s++) {
+		const uint8_t *src = slot_buf(q, (cons + s) & q->mask);
+
+		if (flush) {
+			cxlmem_inv_range(src, seglen[s]);
+			cxlmem_mfence();
+		}
+		src_off = 0;
+		while (src_off < seglen[s]) {
+			uint32_t k = RTE_MIN(seglen[s] - src_off, (uint32_t)q->mbuf_room - dst_off);
+
+			rte_memcpy(rte_pktmbuf_mtod_offset(segs[d], uint8_t *, dst_off),
+				   src + src_off, k);
+			src_off += k;
+			dst_off += k;
+			if (dst_off == q->mbuf_room && d + 1 < nmbufs) {
+				segs[d]->data_len = (uint16_t)dst_off;
+				segs[d]->next = segs[d + 1];
+				d++;
+				dst_off = 0;
+			}
+		}
+	}
+	segs[d]->data_len = (uint16_t)dst_off;
+	segs[0]->nb_segs = (uint16_t)nmbufs;
+	segs[0]->pkt_len = total;
+	segs[0]->port = q->port_id;
+	q->win_read += LINES(total);
+	*out = segs[0];
+	return n;
+}
+
+static __rte_always_inline uint16_t
+rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush)
+{
+	uint32_t cons, prod, avail;
+	uint64_t bytes = 0, rbytes = 0;
+	uint16_t nb_rx = 0;
+
+	if (unlikely(!rte_spinlock_trylock(&q->lock)))
+		return 0;
+	if (unlikely(!q->enabled))
+		goto out;
+
+	cons = q->head;
+	/* coherence=flush: invalidate the producer line before reading it. */
+	if (flush) {
+		cxlmem_inv_line(q->prod);
+		cxlmem_mfence();
+	}
+	/* Acquire: descriptors and payload below prod are complete. The only
+	 * remote index read of an RX burst. */
+	prod = __atomic_load_n(q->prod, __ATOMIC_ACQUIRE);
+	avail = prod - cons;
+	if (avail == 0)
+		goto out;
+	rbytes += CXLMEM_LINE;
+	if (unlikely(avail > q->ring_size)) {
+		/* Untrusted: a producer index more than a ring ahead. Nothing
+		 * in the ring can be believed; skip it all. */
+		q->bad_index++;
+		cons = prod;
+		goto publish;
+	}
+
+	while (nb_rx < nb_bufs && avail != 0) {
+		const uint32_t slot = cons & q->mask;
+		const uint8_t *src = slot_buf(q, slot);
+		struct rte_mbuf *m;
+		uint64_t raw;
+		uint32_t len;
+
+		if (flush) {
+			cxlmem_inv_line(&q->desc[slot]);
+			cxlmem_mfence();
+		}
+		raw = desc_load(&q->desc[slot]);
+		len = (uint32_t)raw;
+		if (avail > 1)
+			rte_prefetch0(slot_buf(q, (cons + 1) & q->mask));
+
+		if (likely(!((raw >> 32) & CXLMEM_DESC_F_MORE) &&
+			   len - 1 < q->buf_size && len <= q->mbuf_room)) {
+			m = rte_mbuf_raw_alloc(q->mp);
+			if (unlikely(m == NULL)) {
+				q->nombuf++; /* the frame stays; retried next burst */
+				break;
+			}
+			if (flush) {
+				cxlmem_inv_range(src, len);
+				cxlmem_mfence();
+			}
+			m->data_off = RTE_PKTMBUF_HEADROOM;
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
+			m->data_len = (uint16_t)len;
+			m->pkt_len = len;
+			m->port = q->port_id;
+			m->ol_flags = 0;
+			m->packet_type = 0;
+			m->vlan_tci = 0;
+			rbytes += LINES(len) + sizeof(struct cxlmem_desc);
+			cons++;
+			avail--;
+		} else {
+			uint32_t used = rx_chain(q, cons, avail, &m, flush);
+
+			if (used == 0)
+				break;
+			cons += used;
+			avail -= used;
+			if (m == NULL)
+				continue;
+			len = m->pkt_len;
+		}
+		bytes += len;
+		bufs[nb_rx++] = m;
+	}
+
+publish:
+	if (cons != q->head) {
+		/* Release: our copies out of the slots are done before the
+		 * sender may reuse them. */
+		__atomic_store_n(q->cons, cons, __ATOMIC_RELEASE);
+		if (flush)
+			cxlmem_wb_line(q->cons);
+		q->head = cons;
+		q->win_written += CXLMEM_LINE;
+	}
+	q->pkts += nb_rx;
+	q->bytes += bytes;
+	q->win_read += rbytes;
+out:
+	rte_spinlock_unlock(&q->lock);
+	return nb_rx;
+}
+
+uint16_t
+eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return rx_burst(queue, bufs, nb_bufs, false);
+}
+
+uint16_t
+eth_cxlmem_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return tx_burst(queue, bufs, nb_bufs, false);
+}
+
+uint16_t
+eth_cxlmem_rx_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return rx_burst(queue, bufs, nb_bufs, true);
+}
+
+uint16_t
+eth_cxlmem_tx_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return tx_burst(queue, bufs, nb_bufs, true);
+}
