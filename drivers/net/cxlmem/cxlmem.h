@@ -135,6 +135,10 @@ void cxlmem_window_close(struct cxlmem_window *w);
 int cxlmem_lock_role(struct cxlmem_window *w, const struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
 
+/* rte_eth_cxlmem.c */
+int cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size, uint32_t *q,
+		    uint32_t *r, uint32_t *b);
+
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 uint16_t eth_cxlmem_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);

@@ -278,11 +278,14 @@ sb_matches(const struct cxlmem_superblock *sb, uint32_t q, uint32_t r, uint32_t 
 	return sb->nb_queues == q && sb->ring_size == r && sb->buf_size == b;
 }
 
-/* Check a superblock found in the window; fills the geometry it holds.
+/**
+ * Check a superblock found in a window of win_size bytes (untrusted input);
+ * on success fill the geometry it holds into *q, *r, *b.
  * Returns 0 when usable, -EPROTO for another layout version, -EINVAL for
- * values this driver cannot use (the window is untrusted). */
-static int
-sb_check(const struct cxlmem_superblock *sb, uint64_t win_size, uint32_t *q, uint32_t *r,
+ * values this driver cannot use; logs one line on failure.
+ */
+int
+cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size, uint32_t *q, uint32_t *r,
 	 uint32_t *b)
 {
 	if (sb->version != CXLMEM_LAYOUT_VERSION) {
@@ -963,7 +966,7 @@ settle_geometry(const char *name, struct pmd_internals *pi, struct cxlmem_window
 				   "the role=host end formats it", name, w->path);
 		return 0;
 	}
-	ret = sb_check(sb, w->size, &q, &r, &b);
+	ret = cxlmem_sb_check(sb, w->size, &q, &r, &b);
 	if (ret != 0)
 		return ret;
 	if (sb_matches(sb, pi->nb_queues, pi->ring_size, pi->buf_size))
