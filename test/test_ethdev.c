@@ -10,6 +10,8 @@
  * sub-window overlap, and bad devargs refused.
  *
  * Usage: test_ethdev [EAL args]   (defaults: --no-huge -m 256 --no-pci ...)
+ * CXLMEM_TEST_DEVARGS (e.g. "coherence=flush") is appended to both ends'
+ * devargs.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -308,6 +310,9 @@ test_restart(uint16_t host, uint16_t dev)
 	CHECK(n == BURST, "pre-restart tx %u", n);
 	rte_eth_dev_stop(dev);
 	CHECK(wait_link(host, host, 0, 1000), "host link not down after device stop");
+	/* The event is raised on the alarm thread just after the status. */
+	for (i = 0; i < 1000 && lsc_events[host] == before; i++)
+		rte_delay_us_sleep(1000);
 	CHECK(lsc_events[host] > before, "no LSC event on host for link down");
 	rte_eth_dev_start(dev);
 	CHECK(wait_link(host, dev, 1, 2000), "link not back after device restart");
@@ -382,6 +387,7 @@ main(int argc, char **argv)
 {
 	char host_args[512], dev_args[512], prefix[64];
 	char *eal_argv[32];
+	const char *extra;
 	int eal_argc = 0, i;
 	uint16_t host, dev;
 
@@ -418,8 +424,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	snprintf(host_args, sizeof(host_args), "role=host,path=%s,queues=%d", win_path, NB_QUEUES);
-	snprintf(dev_args, sizeof(dev_args), "role=device,path=%s,queues=%d", win_path, NB_QUEUES);
+	extra = getenv("CXLMEM_TEST_DEVARGS");
+	snprintf(host_args, sizeof(host_args), "role=host,path=%s,queues=%d%s%s", win_path,
+		 NB_QUEUES, extra ? "," : "", extra ? extra : "");
+	snprintf(dev_args, sizeof(dev_args), "role=device,path=%s,queues=%d%s%s", win_path,
+		 NB_QUEUES, extra ? "," : "", extra ? extra : "");
+	printf("host: %s\ndevice: %s\n", host_args, dev_args);
 	CHECK(add_port("net_cxlmem0", host_args, &host) == 0, "host probe");
 	CHECK(add_port("net_cxlmem1", dev_args, &dev) == 0, "device probe");
 	if (failures)
@@ -427,6 +437,8 @@ main(int argc, char **argv)
 	CHECK(setup_port(host, NB_QUEUES, big_pool) == 0, "host setup");
 	CHECK(setup_port(dev, NB_QUEUES, pool) == 0, "device setup");
 	CHECK(wait_link(host, dev, 1, 2000), "link up on both ends");
+	for (i = 0; i < 1000 && (lsc_events[host] < 1 || lsc_events[dev] < 1); i++)
+		rte_delay_us_sleep(1000);
 	CHECK(lsc_events[host] >= 1 && lsc_events[dev] >= 1, "LSC events at link up");
 
 	test_traffic(host, dev);

@@ -117,7 +117,7 @@ struct pmd_internals {
 	bool link_up;
 	uint64_t peer_restarts;
 	uint64_t link_flaps;
-	uint64_t ctrl_invalid;          /**< peer control values refused */
+	uint64_t stale_dropped;         /**< frames of a previous peer life dropped at resync */
 
 	struct cxlmem_queue *rxq[CXLMEM_MAX_QUEUES];
 	struct cxlmem_queue *txq[CXLMEM_MAX_QUEUES];

@@ -55,7 +55,7 @@ static const char *const valid_arguments[] = {
 #define CXLMEM_DEFAULT_QUEUES       1u
 #define CXLMEM_DEFAULT_RING_SIZE    1024u
 #define CXLMEM_DEFAULT_BUF_SIZE     2048u
-#define CXLMEM_DEFAULT_LINK_TIMEOUT 50u    /* ms */
+#define CXLMEM_DEFAULT_LINK_TIMEOUT 80u    /* ms: detection within timeout + one tick */
 #define CXLMEM_MIN_LINK_TIMEOUT     20u    /* ms: two heartbeat ticks */
 #define CXLMEM_MAX_LINK_TIMEOUT     60000u /* ms */
 /** Heartbeat and link-check period, microseconds. */
@@ -391,12 +391,14 @@ set_link(struct rte_eth_dev *dev, bool up)
 
 	if (pi->link_up == up)
 		return;
-	for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
-		if (pi->rxq[i] != NULL)
-			queue_set_enabled(pi->rxq[i], up);
+	/* TX follows the link. RX is enabled by resync_with_peer() and stays
+	 * so while the peer is down: frames it published before it stopped or
+	 * died are complete (prod moves after the payload) and still belong
+	 * to this connection, so they are delivered; a new peer epoch drops
+	 * them instead. */
+	for (i = 0; i < CXLMEM_MAX_QUEUES; i++)
 		if (pi->txq[i] != NULL)
 			queue_set_enabled(pi->txq[i], up);
-	}
 	pi->link_up = up;
 	if (!up)
 		pi->link_flaps++;
@@ -419,11 +421,17 @@ resync_with_peer(struct pmd_internals *pi, struct cxlmem_ctrl *my, uint32_t peer
 		struct cxlmem_queue *q = pi->rxq[i];
 
 		if (q != NULL) {
+			uint32_t prod;
+
 			rte_spinlock_lock(&q->lock);
 			ctrl_refresh(pi, q->prod);
-			q->head = __atomic_load_n(q->prod, __ATOMIC_ACQUIRE);
+			prod = __atomic_load_n(q->prod, __ATOMIC_ACQUIRE);
+			if (prod - q->head <= q->ring_size)
+				pi->stale_dropped += prod - q->head;
+			q->head = prod;
 			__atomic_store_n(q->cons, q->head, __ATOMIC_RELEASE);
 			ctrl_publish(pi, q->cons);
+			q->enabled = true;
 			rte_spinlock_unlock(&q->lock);
 		}
 		q = pi->txq[i];
@@ -434,6 +442,9 @@ resync_with_peer(struct pmd_internals *pi, struct cxlmem_ctrl *my, uint32_t peer
 			rte_spinlock_unlock(&q->lock);
 		}
 	}
+	CXLMEM_LOG(INFO, "port %u: peer epoch %u: synchronised, %" PRIu64
+		   " frames of earlier peer lives dropped so far", pi->port_id, peer_epoch,
+		   pi->stale_dropped);
 	pi->synced_peer_epoch = peer_epoch;
 	/* Release: our cons stores before the acknowledgement. */
 	__atomic_store_n(&my->peer_epoch_ack, peer_epoch, __ATOMIC_RELEASE);
@@ -573,6 +584,9 @@ eth_dev_stop(struct rte_eth_dev *dev)
 	__atomic_store_n(&my->state, CXLMEM_STATE_ONLINE, __ATOMIC_RELEASE);
 	ctrl_publish(pi, my);
 	set_link(dev, false);
+	for (i = 0; i < CXLMEM_MAX_QUEUES; i++)
+		if (pi->rxq[i] != NULL)
+			queue_set_enabled(pi->rxq[i], false);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
@@ -646,7 +660,10 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	rte_spinlock_init(&q->lock);
-	q->enabled = pi->link_up;
+	/* A TX queue set up while the link is up sends at once; an RX queue
+	 * waits for the next resync, which drops the ring's backlog. */
+	q->enabled = dir == (pi->params.role == CXLMEM_ROLE_HOST ? CXLMEM_DIR_H2D :
+			     CXLMEM_DIR_D2H) && pi->link_up;
 	return q;
 }
 
@@ -786,14 +803,14 @@ eth_stats_reset(struct rte_eth_dev *dev)
 	}
 	pi->peer_restarts = 0;
 	pi->link_flaps = 0;
-	pi->ctrl_invalid = 0;
+	pi->stale_dropped = 0;
 	return 0;
 }
 
 /* Extended statistics, port totals. Names are stable API for tools. */
 enum {
 	XS_RING_FULL, XS_INVALID_DESC, XS_INVALID_INDEX, XS_RX_NOMBUF, XS_TX_REFUSED,
-	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_WIN_WRITTEN, XS_WIN_READ, XS_COUNT
+	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ, XS_COUNT
 };
 static const char *const xstat_names[XS_COUNT] = {
 	[XS_RING_FULL] = "ring_full",
@@ -803,6 +820,7 @@ static const char *const xstat_names[XS_COUNT] = {
 	[XS_TX_REFUSED] = "tx_refused",
 	[XS_PEER_RESTARTS] = "peer_restarts",
 	[XS_LINK_FLAPS] = "link_flaps",
+	[XS_STALE_DROPPED] = "rx_stale_dropped",
 	[XS_WIN_WRITTEN] = "window_bytes_written",
 	[XS_WIN_READ] = "window_bytes_read",
 };
@@ -849,6 +867,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 	}
 	v[XS_PEER_RESTARTS] = pi->peer_restarts;
 	v[XS_LINK_FLAPS] = pi->link_flaps;
+	v[XS_STALE_DROPPED] = pi->stale_dropped;
 	for (i = 0; i < XS_COUNT; i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];
