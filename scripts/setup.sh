@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# scripts/setup.sh: prepare a Debian 12 machine to build and test cxlmem.
+#
+#   1. installs the packages of scripts/debian-packages.txt that are missing
+#      (needs root; apt-get update runs only when something is missing);
+#   2. fetches the DPDK driver-SDK headers that Debian's libdpdk-dev does not
+#      ship (ethdev_driver.h, ethdev_vdev.h, bus_vdev_driver.h, bus_driver.h,
+#      dev_driver.h), plus DPDK's pmdinfogen.py/coff.py and VERSION, from
+#      Debian's `dpdk` source package of exactly the installed version, into
+#      build-deps/dpdk-<version>/{include,buildtools}/.
+#
+# Idempotent; when everything is there it only checks and returns.
+#
+# usage: scripts/setup.sh [--refetch]
+#   --refetch   fetch the SDK headers again even when they are present
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+refetch=0
+for arg in "$@"; do
+    case "$arg" in
+        --refetch) refetch=1 ;;
+        -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        *) cxlmem_die "unknown argument '$arg' (see scripts/setup.sh --help)" ;;
+    esac
+done
+
+# --- 1. Debian packages ------------------------------------------------------
+
+install_packages() {
+    local -a missing
+    mapfile -t missing < <(cxlmem_missing_packages)
+    ((${#missing[@]} == 0)) && return 0
+    if ((EUID != 0)); then
+        cxlmem_die "these Debian packages are missing: ${missing[*]}
+    Installing them needs root. Run this script as root (for example
+    'sudo ./scripts/setup.sh'), or install them yourself with
+    'apt-get install ${missing[*]}'."
+    fi
+    command -v apt-get >/dev/null ||
+        cxlmem_die "apt-get not found; this script is for Debian 12 (bookworm)"
+    cxlmem_log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    mapfile -t missing < <(cxlmem_missing_packages)
+    ((${#missing[@]} == 0)) ||
+        cxlmem_die "still missing after apt-get install: ${missing[*]}"
+}
+
+# --- 2. DPDK driver-SDK headers ----------------------------------------------
+
+# Write deb-src entries, one for each `deb` entry apt reads on this machine, into
+# the folder $1: one-line entries (sources.list, *.list) go into derived.list,
+# each deb822 file (*.sources) into a file of the same name. Options such as
+# [signed-by=...] and Signed-By: are kept. No host name is written anywhere
+# but in that private folder.
+derive_source_entries() {
+    local out="$1" SL SP f
+    eval "$(apt-config shell SL Dir::Etc::SourceList/f SP Dir::Etc::SourceParts/d)"
+    : >"$out/derived.list"
+    for f in "${SL:-/etc/apt/sources.list}" "${SP:-/etc/apt/sources.list.d/}"*.list; do
+        [[ -f "$f" ]] || continue
+        # "deb [opts] URI suite comps" -> "deb-src [opts] URI suite comps"
+        sed -n -e 's/#.*//' -e 's/^[[:space:]]*deb[[:space:]]\{1,\}/deb-src /p' "$f" \
+            >>"$out/derived.list"
+    done
+    for f in "${SP:-/etc/apt/sources.list.d/}"*.sources; do
+        [[ -f "$f" ]] || continue
+        # Stanzas are separated by blank lines; a field continues on lines that
+        # start with white space. Keep stanzas whose Types has "deb" and that
+        # are not "Enabled: no", with Types replaced by deb-src.
+        awk '
+            function flush(  i) {
+                if (n > 0 && is_deb && enabled) {
+                    print "Types: deb-src"
+                    for (i = 1; i <= n; i++) print line[i]
+                    print ""
+                }
+                n = 0; is_deb = 0; enabled = 1; key = ""
+            }
+            BEGIN { enabled = 1 }
+            /^#/ { next }
+            /^[ \t]*$/ { flush(); next }
+            {
+                if ($0 !~ /^[ \t]/) {
+                    key = tolower($0); sub(/:.*/, "", key)
+                    value = $0; sub(/^[^:]*:/, "", value)
+                } else {
+                    value = $0
+                }
+                if (key == "types") {
+                    if (value ~ /(^|[ \t])deb([ \t]|$)/) is_deb = 1
+                    next
+                }
+                if (key == "enabled" && tolower(value) ~ /no/) enabled = 0
+                line[++n] = $0
+            }
+            END { flush() }
+        ' "$f" >"$out/$(basename "$f")"
+    done
+}
+
+fetch_sdk() {
+    local upstream src_pkg src_ver dest work apt_dir tarball top f got
+    upstream="$(cxlmem_dpdk_version)" ||
+        cxlmem_die "libdpdk-dev is not installed (run this script as root to install it)"
+    src_pkg="$(dpkg-query -W -f='${source:Package}' libdpdk-dev)"
+    src_ver="$(dpkg-query -W -f='${source:Version}' libdpdk-dev)"
+    dest="$CXLMEM_ROOT/build-deps/dpdk-$upstream"
+    cxlmem_log "fetching DPDK $upstream driver-SDK headers from Debian source package $src_pkg=$src_ver"
+
+    mkdir -p "$CXLMEM_ROOT/build-deps"
+    work="$(mktemp -d "$CXLMEM_ROOT/build-deps/.fetch.XXXXXX")"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+
+    # A private apt configuration: only deb-src entries, private lists and
+    # cache, so the machine's own apt state is left as it is.
+    apt_dir="$work/apt"
+    mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" \
+             "$apt_dir/cache/archives/partial" "$work/download" "$work/src" "$work/stage"
+    : >"$apt_dir/sources.list"
+    derive_source_entries "$apt_dir/sources.list.d"
+    local -a apt_opts=(
+        -o "Dir::Etc::SourceList=$apt_dir/sources.list"
+        -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+        -o "Dir::State::Lists=$apt_dir/lists"
+        -o "Dir::Cache=$apt_dir/cache"
+        -q
+    )
+    # As root apt downloads as user _apt, which cannot write into our folder.
+    ((EUID == 0)) && apt_opts+=(-o "APT::Sandbox::User=root")
+
+    # An entry without source indexes (some third-party repositories) makes
+    # update fail; the Debian ones are enough, so go on and let `source` judge.
+    if ! apt-get "${apt_opts[@]}" update >"$work/update.log" 2>&1; then
+        cxlmem_log "note: 'apt-get update' of the deb-src entries reported errors:"
+        grep -E '^(E|W):' "$work/update.log" >&2 || true
+    fi
+    if ! (cd "$work/download" &&
+          apt-get "${apt_opts[@]}" source --download-only "$src_pkg=$src_ver" >"$work/source.log" 2>&1); then
+        cat "$work/source.log" >&2
+        cxlmem_die "could not download the source package $src_pkg=$src_ver.
+    Its deb-src entries were derived from the deb entries of this machine's
+    apt sources (sources.list, sources.list.d/*.list and *.sources).
+    Make sure they list a Debian archive that still carries $src_ver (for a
+    security update, the security archive too), or get the five headers from
+    DPDK $upstream yourself and configure with -Ddpdk_sdk_includedir=DIR."
+    fi
+    tarball="$(compgen -G "$work/download/${src_pkg}_${upstream}.orig.tar.*" | head -n1 || true)"
+    [[ -n "$tarball" ]] || cxlmem_die "no ${src_pkg}_${upstream}.orig.tar.* among: $(ls "$work/download")"
+
+    # Unpack only what we need; the top folder's name varies (dpdk-stable-X/).
+    tar -xf "$tarball" -C "$work/src" --wildcards --no-wildcards-match-slash \
+        '*/VERSION' \
+        '*/lib/ethdev/ethdev_driver.h' '*/lib/ethdev/ethdev_vdev.h' \
+        '*/drivers/bus/vdev/bus_vdev_driver.h' \
+        '*/lib/eal/include/bus_driver.h' '*/lib/eal/include/dev_driver.h' \
+        '*/buildtools/pmdinfogen.py' '*/buildtools/coff.py'
+    top="$(compgen -G "$work/src/*/VERSION" | head -n1 || true)"
+    [[ -n "$top" ]] || cxlmem_die "no VERSION file in $(basename "$tarball")"
+    top="$(dirname "$top")"
+
+    got="$(tr -d '[:space:]' <"$top/VERSION")"
+    [[ "$got" == "$upstream" ]] ||
+        cxlmem_die "$(basename "$tarball") is DPDK '$got', but the installed libdpdk-dev is $upstream"
+
+    mkdir -p "$work/stage/include" "$work/stage/buildtools"
+    cp "$top/lib/ethdev/ethdev_driver.h" "$top/lib/ethdev/ethdev_vdev.h" \
+       "$top/drivers/bus/vdev/bus_vdev_driver.h" \
+       "$top/lib/eal/include/bus_driver.h" "$top/lib/eal/include/dev_driver.h" \
+       "$work/stage/include/"
+    cp "$top/buildtools/pmdinfogen.py" "$top/buildtools/coff.py" "$work/stage/buildtools/"
+    cp "$top/VERSION" "$work/stage/VERSION"
+    printf '%s %s\n' "$src_pkg" "$src_ver" >"$work/stage/DEBIAN_SOURCE"
+
+    rm -rf "$dest"
+    mv "$work/stage" "$dest"
+    for f in "${CXLMEM_SDK_FILES[@]}"; do
+        [[ -s "$dest/$f" ]] || cxlmem_die "$dest/$f is missing after the fetch"
+    done
+    cxlmem_log "DPDK driver-SDK headers are in ${dest#"$CXLMEM_ROOT"/}"
+}
+
+install_packages
+if ((refetch)) || ! cxlmem_sdk_present; then
+    fetch_sdk
+fi
