@@ -396,6 +396,47 @@ heap_used(void)
 	return used;
 }
 
+/* The device end starts first, on a window file that exists but that no
+ * host has formatted yet; the host comes later. Both directions work, and
+ * a restart of the host end is survived by the device end. */
+static void
+test_device_first(void)
+{
+	char path[300], args[512];
+	uint16_t h, d;
+	FILE *f;
+	uint32_t sz[] = {60, 1500, 9000};
+
+	snprintf(path, sizeof(path), "%s.devfirst", win_path);
+	f = fopen(path, "w");
+	CHECK(f != NULL && ftruncate(fileno(f), 32 << 20) == 0, "create %s", path);
+	if (f != NULL)
+		fclose(f);
+	snprintf(args, sizeof(args), "role=device,path=%s,queues=%d", path, NB_QUEUES);
+	CHECK(add_port("net_cxlmem2", args, &d) == 0, "device probe on unformatted window");
+	CHECK(setup_port(d, NB_QUEUES, pool) == 0, "device setup");
+	rte_delay_us_sleep(100 * 1000);
+	CHECK(link_is(d, 0), "link up with no host");
+	snprintf(args, sizeof(args), "role=host,path=%s,queues=%d", path, NB_QUEUES);
+	CHECK(add_port("net_cxlmem3", args, &h) == 0, "host probe after device");
+	CHECK(setup_port(h, NB_QUEUES, big_pool) == 0, "host setup");
+	CHECK(wait_link(h, d, 1, 2000), "link up, device first");
+	transfer(h, d, sz, 3, 20, 10000, "device-first h2d");
+	transfer(d, h, sz, 3, 20, 10000, "device-first d2h");
+	rte_eth_dev_stop(h);
+	CHECK(wait_link(d, d, 0, 1000), "device link down after host stop");
+	rte_eth_dev_start(h);
+	CHECK(wait_link(h, d, 1, 2000), "link back after host restart");
+	transfer(d, h, sz, 3, 20, 10000, "after host restart d2h");
+	rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eth_dev_stop(d);
+	rte_eth_dev_close(d);
+	rte_eth_dev_stop(h);
+	rte_eth_dev_close(h);
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,6 +516,9 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(host);
 	rte_eth_dev_close(host);
 	rte_eal_hotplug_remove("vdev", "net_cxlmem0");
+	test_device_first();
+	rte_eal_hotplug_remove("vdev", "net_cxlmem2");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem3");
 	/* dev_close/remove gave back every rte_malloc byte the ports took
 	 * (ASan cannot see DPDK's heap; this can). */
 	CHECK(heap_used() == heap_before, "DPDK heap: %zu bytes before the ports, %zu after",

@@ -314,32 +314,26 @@ cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size, uint32_t 
 	return 0;
 }
 
-/* Host: lay out a fresh window. Everything but the magic first, then the
- * magic with a store-release, so a reader that sees it sees the rest. */
+/*
+ * Host: lay out a window. Only host-owned lines are written: the superblock
+ * and the host's control line (its epoch kept, so the next life still looks
+ * new to a device that synchronised with an earlier one). Device-owned lines
+ * are never touched, whatever they hold (single writer per line); ring
+ * indexes need no reset, because each side adopts the other's indexes when
+ * it synchronises with a new peer epoch (resync_with_peer). Everything but
+ * the magic first, then the magic with a store-release, so a reader that
+ * sees the magic sees the geometry.
+ */
 static void
 sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 {
 	struct cxlmem_superblock *sb = win_sb(w);
-	struct cxlmem_ctrl *dev_ctrl = win_ctrl(w, CXLMEM_ROLE_DEVICE);
-	uint32_t dev_epoch = dev_ctrl->epoch;
-	uint32_t q;
+	struct cxlmem_ctrl *host = win_ctrl(w, CXLMEM_ROLE_HOST);
+	uint32_t host_epoch = host->epoch;
 
 	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELEASE);
-	/* Zero our control line and the rings' index lines; keep the
-	 * device's epoch so that its next life still looks new. */
-	memset(win_ctrl(w, CXLMEM_ROLE_HOST), 0, sizeof(struct cxlmem_ctrl));
-	memset(dev_ctrl, 0, sizeof(*dev_ctrl));
-	dev_ctrl->epoch = dev_epoch;
-	for (q = 0; q < pi->nb_queues; q++) {
-		unsigned int d;
-
-		for (d = 0; d < 2; d++) {
-			uint8_t *ring = w->base + cxlmem_ring_offset(q, d, pi->ring_size, pi->buf_size);
-
-			memset(ring, 0, CXLMEM_DESC_OFFSET +
-			       (size_t)pi->ring_size * sizeof(struct cxlmem_desc));
-		}
-	}
+	memset(host, 0, sizeof(*host));
+	host->epoch = host_epoch;
 	sb->version = CXLMEM_LAYOUT_VERSION;
 	sb->line_size = CXLMEM_LINE;
 	sb->features = CXLMEM_FEAT_NONE;
@@ -350,20 +344,9 @@ sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 	sb->desc_size = sizeof(struct cxlmem_desc);
 	sb->queue_offset = CXLMEM_QUEUE_AREA_OFFSET;
 	sb->ring_stride = cxlmem_ring_stride(pi->ring_size, pi->buf_size);
-	if (pi->params.coherence == CXLMEM_COHERENCE_FLUSH) {
-		cxlmem_wb_range(w->base, CXLMEM_QUEUE_AREA_OFFSET);
-		for (q = 0; q < pi->nb_queues; q++) {
-			unsigned int d;
-
-			for (d = 0; d < 2; d++)
-				cxlmem_wb_range(w->base + cxlmem_ring_offset(q, d, pi->ring_size,
-									     pi->buf_size),
-						CXLMEM_DESC_OFFSET +
-						(size_t)pi->ring_size * sizeof(struct cxlmem_desc));
-		}
-		cxlmem_sfence();
-	}
-	/* Release: geometry and zeroed index lines before the magic. */
+	ctrl_publish(pi, host);
+	ctrl_publish(pi, sb);
+	/* Release: the geometry before the magic. */
 	__atomic_store_n(&sb->magic, CXLMEM_MAGIC, __ATOMIC_RELEASE);
 	ctrl_publish(pi, sb);
 	CXLMEM_LOG(INFO, "formatted %s: queues=%u rsize=%u bsize=%u", w->path, pi->nb_queues,
