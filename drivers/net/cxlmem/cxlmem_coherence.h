@@ -17,7 +17,9 @@
  * CXL 3.1 section 7.7 (multi-headed devices without HW coherence).
  *
  * CXLMEM_STALE_INJECT (test builds only) lets a test serve the reader a
- * stale copy of any line it did not invalidate; see cxlmem_stale.h.
+ * stale copy of any line it did not invalidate, and keep from the peer any
+ * line the writer did not write back; see cxlmem_stale.h. Without that
+ * define cxlmem_wb_line()/cxlmem_inv_line() are the bare instructions.
  */
 #ifndef CXLMEM_COHERENCE_H
 #define CXLMEM_COHERENCE_H
@@ -60,7 +62,7 @@ static inline void cxlmem_mfence(void) { __asm__ volatile("mfence" ::: "memory")
 
 /** Write one line back to memory (the line may stay cached). */
 static inline void
-cxlmem_wb_line(const volatile void *p)
+cxlmem_hw_wb_line(const volatile void *p)
 {
 	if (cxlmem_cpu_has_clwb)
 		cxlmem_clwb(p);
@@ -72,7 +74,7 @@ cxlmem_wb_line(const volatile void *p)
 
 /** Drop our copy of one line (written back first if dirty). */
 static inline void
-cxlmem_inv_line(const volatile void *p)
+cxlmem_hw_inv_line(const volatile void *p)
 {
 	if (cxlmem_cpu_has_clflushopt)
 		cxlmem_clflushopt(p);
@@ -80,14 +82,29 @@ cxlmem_inv_line(const volatile void *p)
 		cxlmem_clflush(p);
 }
 #elif defined(__aarch64__)
-static inline void cxlmem_wb_line(const volatile void *p)
+static inline void cxlmem_hw_wb_line(const volatile void *p)
 { __asm__ volatile("dc cvac, %0" :: "r" (p) : "memory"); }
-static inline void cxlmem_inv_line(const volatile void *p)
+static inline void cxlmem_hw_inv_line(const volatile void *p)
 { __asm__ volatile("dc civac, %0" :: "r" (p) : "memory"); }
 static inline void cxlmem_sfence(void) { __asm__ volatile("dsb st" ::: "memory"); }
 static inline void cxlmem_mfence(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 #else
 #error "cxlmem: coherence=flush needs cache maintenance instructions for this architecture"
+#endif
+
+#ifdef CXLMEM_STALE_INJECT
+/*
+ * Test builds: every line maintenance goes through the stale-read injector
+ * (cxlmem_stale.h), which serves each end a private copy of the window that
+ * only these two calls move data in and out of.
+ */
+#include "cxlmem_stale.h"
+static inline void cxlmem_wb_line(const volatile void *p) { cxlmem_stale_wb_line(p); }
+static inline void cxlmem_inv_line(const volatile void *p) { cxlmem_stale_inv_line(p); }
+#else
+/* The default build: the instructions themselves, nothing in between. */
+static inline void cxlmem_wb_line(const volatile void *p) { cxlmem_hw_wb_line(p); }
+static inline void cxlmem_inv_line(const volatile void *p) { cxlmem_hw_inv_line(p); }
 #endif
 
 /** Write back every line of [p, p + len). */

@@ -451,8 +451,10 @@ cxlmem_link_check(struct rte_eth_dev *dev)
 	struct cxlmem_ctrl *my = win_ctrl(w, pi->params.role);
 	struct cxlmem_ctrl *peer = win_ctrl(w, peer_role);
 	struct cxlmem_superblock *sb = win_sb(w);
+	const uint64_t tick_cycles = rte_get_timer_hz() * CXLMEM_TICK_US / 1000000;
+	const uint64_t timeout_cycles = rte_get_timer_hz() * pi->params.link_timeout_ms / 1000;
 	uint32_t state, epoch, ack;
-	uint64_t hb, now = rte_get_timer_cycles();
+	uint64_t hb, gap, now = rte_get_timer_cycles();
 
 	__atomic_store_n(&my->heartbeat, my->heartbeat + 1, __ATOMIC_RELEASE);
 	ctrl_publish(pi, my);
@@ -479,13 +481,31 @@ cxlmem_link_check(struct rte_eth_dev *dev)
 	ack = __atomic_load_n(&peer->peer_epoch_ack, __ATOMIC_ACQUIRE);
 	hb = __atomic_load_n(&peer->heartbeat, __ATOMIC_ACQUIRE);
 
+	/*
+	 * Peer silence is counted in our own ticks, each worth at most two
+	 * tick periods: when this whole machine stalls (a hypervisor
+	 * descheduling every vCPU, seen here for 300-600 ms at a time), the
+	 * peer did not get to run either, and that is no reason to drop the
+	 * link. A peer that dies while we run normally is still detected
+	 * within link_timeout plus one tick.
+	 */
+	gap = pi->peer_seen ? now - pi->last_tick_tsc : 0;
+	gap = RTE_MIN(gap, 2 * tick_cycles);
+	pi->last_tick_tsc = now;
 	if (!pi->peer_seen || hb != pi->peer_hb_seen) {
 		pi->peer_seen = true;
 		pi->peer_hb_seen = hb;
-		pi->peer_hb_tsc = now;
+		pi->peer_silent_cycles = 0;
+	} else {
+		pi->peer_silent_cycles += gap;
 	}
 	if (state != CXLMEM_STATE_RUNNING || epoch == 0 ||
-	    now - pi->peer_hb_tsc > (uint64_t)pi->params.link_timeout_ms * rte_get_timer_hz() / 1000) {
+	    pi->peer_silent_cycles > timeout_cycles) {
+		if (pi->link_up)
+			CXLMEM_LOG(NOTICE, "port %u: peer %s (state %u, heartbeat silent for %" PRIu64
+				   " ms of our running time)", pi->port_id,
+				   state != CXLMEM_STATE_RUNNING ? "stopped" : "silent", state,
+				   pi->peer_silent_cycles * 1000 / rte_get_timer_hz());
 		set_link(dev, false);
 		return;
 	}
