@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# scripts/cxl-fwd-lib.sh: two network namespaces joined by two cxl-fwd
+# instances over one window file. Shared by scripts/demo.sh and the e2e test.
+# Bash only; sourcing defines functions and runs nothing.
+#
+#   fwd_init BIN TAG       names: namespaces cxl-h-TAG / cxl-d-TAG, window
+#                          /dev/shm/cxl-fwd-TAG, work dir FWD_DIR; addresses
+#                          192.0.2.1 (host side) / 192.0.2.2 (device side), and
+#                          2001:db8::1 / 2001:db8::2 (documentation ranges,
+#                          used only inside these namespaces).
+#   fwd_setup              create the namespaces (loopback up).
+#   fwd_start SIDE [ARGS]  start cxl-fwd for SIDE (host|device) inside its
+#                          namespace; extra ARGS go after its own options.
+#                          Log: $FWD_DIR/SIDE.log (appended across restarts).
+#   fwd_kill SIDE [SIG]    send SIG (default TERM) and wait for it to exit.
+#   fwd_wait_ping SECS     wait until the device side answers a ping.
+#   fwd_in SIDE CMD...     run CMD inside SIDE's namespace.
+#   fwd_cleanup            stop everything running in our namespaces, delete
+#                          them, the window and the work dir (idempotent).
+#
+# Settings: FWD_MTU (1500), FWD_TRANSPORT (cxl; memif is for developing the
+# forwarder without the cxlmem PMD), FWD_EXTRA_ARGS (array, added to both sides),
+# FWD_CXL_OPTS (extra cxlmem devargs, e.g. coherence=flush; default none).
+
+fwd_init() {
+    FWD_BIN="$1"
+    FWD_TAG="$2"
+    FWD_NS_H="cxl-h-$FWD_TAG"
+    FWD_NS_D="cxl-d-$FWD_TAG"
+    FWD_WIN="/dev/shm/cxl-fwd-$FWD_TAG"
+    FWD_DIR="$(mktemp -d "/tmp/cxl-fwd-$FWD_TAG.XXXXXX")"
+    FWD_IP_H=192.0.2.1
+    FWD_IP_D=192.0.2.2
+    FWD_IP6_H=2001:db8::1
+    FWD_IP6_D=2001:db8::2
+    FWD_MTU="${FWD_MTU:-1500}"
+    FWD_TRANSPORT="${FWD_TRANSPORT:-cxl}"
+    FWD_CXL_OPTS="${FWD_CXL_OPTS-}"
+    declare -gA FWD_PID=()
+    # One lcore each; on a machine with two cores or more they do not share.
+    FWD_CORE_H=0
+    FWD_CORE_D=$(( $(nproc) > 1 ? 1 : 0 ))
+}
+
+fwd_ns() {
+    case "$1" in
+        host) echo "$FWD_NS_H" ;;
+        device) echo "$FWD_NS_D" ;;
+        *) echo "fwd_ns: side must be host or device, not '$1'" >&2; return 1 ;;
+    esac
+}
+
+fwd_in() {
+    local ns
+    ns="$(fwd_ns "$1")" || return 1
+    shift
+    ip netns exec "$ns" "$@"
+}
+
+fwd_setup() {
+    local ns
+    for ns in "$FWD_NS_H" "$FWD_NS_D"; do
+        ip netns add "$ns" || return 1
+        ip -n "$ns" link set lo up || return 1
+    done
+}
+
+fwd_start() {
+    local side="$1"; shift
+    local ns core ip ip6 prefix
+    local -a port
+    ns="$(fwd_ns "$side")" || return 1
+    if [[ "$side" == host ]]; then
+        core=$FWD_CORE_H ip=$FWD_IP_H ip6=$FWD_IP6_H
+    else
+        core=$FWD_CORE_D ip=$FWD_IP_D ip6=$FWD_IP6_D
+    fi
+    prefix="cxl-fwd-$side-$FWD_TAG"
+    case "$FWD_TRANSPORT" in
+        cxl)
+            if [[ "$side" == host ]]; then
+                port=(--cxl "role=host,path=$FWD_WIN,size=16M${FWD_CXL_OPTS:+,$FWD_CXL_OPTS}")
+            else
+                port=(--cxl "role=device,path=$FWD_WIN${FWD_CXL_OPTS:+,$FWD_CXL_OPTS}")
+            fi ;;
+        memif)
+            port=(--port-devargs "net_memif0,role=$([[ $side == host ]] && echo server || echo client),socket=$FWD_DIR/memif.sock,socket-abstract=no") ;;
+        *) echo "FWD_TRANSPORT must be cxl or memif" >&2; return 1 ;;
+    esac
+    echo "=== $(date +%T) start $side" >>"$FWD_DIR/$side.log"
+    ip netns exec "$ns" "$FWD_BIN" --no-huge --no-pci -m 128 --file-prefix "$prefix" \
+        -l "$core" --log-level=lib.eal:warning -- \
+        "${port[@]}" --iface cxl0 --ipv4 "$ip/24" --ipv6 "$ip6/64" --mtu "$FWD_MTU" \
+        --stats 5 ${FWD_EXTRA_ARGS[@]+"${FWD_EXTRA_ARGS[@]}"} "$@" \
+        >>"$FWD_DIR/$side.log" 2>&1 &
+    FWD_PID[$side]=$!
+    # Ready when the interface carries its address (or when it died).
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "${FWD_PID[$side]}" 2>/dev/null; then
+            echo "cxl-fwd ($side) exited early; its log ($FWD_DIR/$side.log):" >&2
+            tail -n 20 "$FWD_DIR/$side.log" >&2
+            return 1
+        fi
+        ip -n "$ns" -4 addr show dev cxl0 2>/dev/null | grep -q "inet $ip/" && return 0
+        sleep 0.1
+    done
+    echo "cxl-fwd ($side) did not bring up cxl0 within 10 s; log: $FWD_DIR/$side.log" >&2
+    return 1
+}
+
+fwd_kill() {
+    local side="$1" sig="${2:-TERM}" pid="${FWD_PID[$1]:-}"
+    [[ -n "$pid" ]] || return 0
+    kill "-$sig" "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    unset "FWD_PID[$side]"
+}
+
+fwd_wait_ping() {
+    local secs="$1" i
+    for ((i = 0; i < secs * 5; i++)); do
+        fwd_in host ping -c 1 -W 0.2 "$FWD_IP_D" >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+
+fwd_cleanup() {
+    local side ns pid
+    [[ -n "${FWD_TAG:-}" ]] || return 0
+    for side in device host; do
+        [[ -n "${FWD_PID[$side]:-}" ]] && fwd_kill "$side" TERM
+    done
+    # Anything else still running inside our own namespaces (redis, iperf3,
+    # nc) was started by us.
+    for ns in "$FWD_NS_H" "$FWD_NS_D"; do
+        if ip netns list | grep -qw "$ns"; then
+            for pid in $(ip netns pids "$ns" 2>/dev/null); do
+                kill -TERM "$pid" 2>/dev/null
+            done
+            sleep 0.2
+            for pid in $(ip netns pids "$ns" 2>/dev/null); do
+                kill -KILL "$pid" 2>/dev/null
+            done
+            ip netns del "$ns"
+        fi
+    done
+    rm -f "$FWD_WIN"
+    rm -rf "/var/run/dpdk/cxl-fwd-host-$FWD_TAG" "/var/run/dpdk/cxl-fwd-device-$FWD_TAG"
+    if [[ -n "${FWD_DIR:-}" && -d "$FWD_DIR" ]]; then
+        if [[ "${FWD_KEEP_LOGS:-0}" == 1 ]]; then
+            echo "logs kept in $FWD_DIR" >&2
+        else
+            rm -rf "$FWD_DIR"
+        fi
+    fi
+    FWD_TAG=
+}

@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end test of cxl-fwd: two network namespaces, one cxl-fwd each
+# (role=host, role=device) over one window file under /dev/shm. Checks ping,
+# iperf3 both ways, an nc file transfer (sha256), redis-benchmark and
+# redis-cli; then the same after kill -9 and restart of the device side (host
+# side untouched), then all of it again at MTU 9000.
+#
+#   test/cxl_fwd_e2e.sh PATH/TO/cxl-fwd
+#
+# Needs root. Exit 77 (skipped) when a tool is missing. FWD_TRANSPORT=memif
+# runs it over net_memif instead of cxlmem (developing the forwarder alone);
+# FWD_KEEP_LOGS=1 keeps the cxl-fwd logs.
+set -u
+
+BIN="${1:?usage: $0 PATH/TO/cxl-fwd}"
+BIN="$(realpath "$BIN")"
+# shellcheck source=../scripts/cxl-fwd-lib.sh
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../scripts/cxl-fwd-lib.sh"
+
+if [[ $EUID -ne 0 ]]; then
+    echo "SKIP: needs root (network namespaces, TAP)"; exit 77
+fi
+for t in ip ping iperf3 nc sha256sum redis-server redis-cli redis-benchmark ss; do
+    command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+done
+[[ -c /dev/net/tun ]] || { echo "SKIP: /dev/net/tun missing"; exit 77; }
+
+FAILS=0
+STEP=""
+pass() { echo "  ok   $STEP: $*"; }
+fail() { echo "  FAIL $STEP: $*"; FAILS=$((FAILS + 1)); }
+
+fwd_init "$BIN" "e2e$$"
+# Pollers sleep 10 us after an empty round: the two forwarders, the kernel
+# and the tools share a machine that may have two cores only.
+[[ -v FWD_EXTRA_ARGS ]] || FWD_EXTRA_ARGS=(--idle-sleep 10)
+trap 'fwd_cleanup' EXIT
+trap 'exit 130' INT TERM
+fwd_setup || { echo "cannot create namespaces"; exit 1; }
+
+# Wait until a TCP port listens inside the device namespace.
+wait_listen() {
+    local port="$1" i
+    for ((i = 0; i < 50; i++)); do
+        fwd_in device ss -Hltn "sport = :$port" | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+check_ping() {
+    STEP="ping x100 (MTU $FWD_MTU)"
+    local out
+    out="$(fwd_in host ping -c 100 -i 0.01 -w 30 -q "$FWD_IP_D" 2>&1)"
+    if grep -q " 0% packet loss" <<<"$out"; then
+        pass "$(grep -o 'rtt.*' <<<"$out")"
+    else
+        fail "$(grep 'packet loss' <<<"$out")"
+    fi
+    # IPv6 reachability (the loss criterion is the IPv4 run above): with -w,
+    # ping goes on until 10 replies came back.
+    STEP="ping -6 x10"
+    out="$(fwd_in host ping -6 -c 10 -i 0.01 -w 30 -q "$FWD_IP6_D" 2>&1)"
+    grep -q " 10 received" <<<"$out" && pass "$(grep -o '[0-9]* packets transmitted' <<<"$out")" ||
+        fail "$(grep 'packet loss' <<<"$out")"
+    if [[ "$FWD_MTU" -gt 1500 ]]; then
+        STEP="ping full-size frames, DF set"
+        local size=$((FWD_MTU - 28))
+        out="$(fwd_in host ping -c 20 -i 0.01 -w 30 -q -M do -s "$size" "$FWD_IP_D" 2>&1)"
+        grep -q " 0% packet loss" <<<"$out" && pass "$size bytes payload" ||
+            fail "$(grep -E 'packet loss|too long' <<<"$out")"
+    fi
+}
+
+check_iperf() {
+    local dir flag
+    for dir in host-to-device device-to-host; do
+        STEP="iperf3 TCP $dir"
+        flag=""
+        [[ $dir == device-to-host ]] && flag="-R"
+        fwd_in device iperf3 -s -1 -B "$FWD_IP_D" >/dev/null 2>&1 &
+        local spid=$!
+        if ! wait_listen 5201; then fail "server did not start"; kill "$spid"; continue; fi
+        local out
+        out="$(fwd_in host timeout 30 iperf3 -c "$FWD_IP_D" -t 3 $flag 2>&1)"
+        # Receiver line: "... 3.00 sec  453 MBytes  1.26 Gbits/sec  receiver"
+        if grep "receiver" <<<"$out" | awk '{ exit !($7 > 0) }'; then
+            pass "$(grep receiver <<<"$out" | awk '{print $7, $8}')"
+        else
+            fail "$(tail -n 2 <<<"$out")"
+        fi
+        wait "$spid" 2>/dev/null
+    done
+}
+
+check_nc() {
+    STEP="nc 8 MiB file, sha256"
+    local src="$FWD_DIR/blob" dst="$FWD_DIR/blob.recv"
+    [[ -f "$src" ]] || head -c $((8 << 20)) /dev/urandom >"$src"
+    rm -f "$dst"
+    fwd_in device timeout 30 nc -l "$FWD_IP_D" 5002 >"$dst" &
+    local rpid=$!
+    if ! wait_listen 5002; then fail "receiver did not start"; kill "$rpid"; return; fi
+    fwd_in host timeout 30 nc -N "$FWD_IP_D" 5002 <"$src"
+    wait "$rpid"
+    local a b
+    a="$(sha256sum <"$src" | cut -d' ' -f1)"
+    b="$(sha256sum <"$dst" | cut -d' ' -f1)"
+    [[ "$a" == "$b" ]] && pass "${a:0:16}... matches" || fail "sent $a, received $b ($(stat -c %s "$dst") bytes)"
+}
+
+check_redis() {
+    STEP="redis-benchmark"
+    local out rc
+    out="$(fwd_in host timeout 60 redis-benchmark -h "$FWD_IP_D" -n 2000 -c 10 -t set,get,incr --csv 2>&1)"
+    rc=$?
+    # --csv: a header line, then "TEST","rps",... per test; errors show as text.
+    if [[ $rc -eq 0 ]] && grep -q '^"SET"' <<<"$out" && grep -q '^"GET"' <<<"$out" &&
+       grep -q '^"INCR"' <<<"$out" && ! grep -qiE 'error|could not|refused' <<<"$out"; then
+        pass "$(awk -F'"' '/^"(SET|GET|INCR)"/ { printf "%s %s req/s  ", $2, $4 }' <<<"$out")"
+    else
+        fail "exit $rc: $(tail -n 3 <<<"$out")"
+    fi
+    STEP="redis-cli SET/GET"
+    local val="cxl-$RANDOM-$FWD_MTU"
+    fwd_in host redis-cli -h "$FWD_IP_D" SET cxlfwd:e2e "$val" >/dev/null 2>&1
+    out="$(fwd_in host redis-cli -h "$FWD_IP_D" GET cxlfwd:e2e 2>&1)"
+    [[ "$out" == "$val" ]] && pass "$val" || fail "got '$out', want '$val'"
+}
+
+check_all() {
+    echo "-- checks at MTU $FWD_MTU: $*"
+    check_ping
+    check_iperf
+    check_nc
+    check_redis
+}
+
+restart_device() {
+    STEP="kill -9 device side and restart"
+    fwd_kill device KILL
+    fwd_in host ping -c 1 -W 0.3 "$FWD_IP_D" >/dev/null 2>&1 &&
+        fail "device still answers after kill -9" || pass "device side gone"
+    local t0 t1
+    t0=$(date +%s.%N)
+    fwd_start device || { fail "restart"; return 1; }
+    # The host side is not touched: a new TCP connection must succeed.
+    local i ok=0
+    for ((i = 0; i < 100; i++)); do
+        if [[ "$(fwd_in host redis-cli -h "$FWD_IP_D" PING 2>/dev/null)" == PONG ]]; then
+            ok=1; break
+        fi
+        sleep 0.1
+    done
+    t1=$(date +%s.%N)
+    STEP="new TCP connection after device restart"
+    [[ $ok == 1 ]] && pass "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after restart began" ||
+        fail "redis PING did not succeed within 10 s"
+}
+
+start_both() {
+    fwd_start host || return 1
+    fwd_start device || return 1
+    STEP="link up"
+    fwd_wait_ping 10 && pass "device answers ping" || { fail "no ping within 10 s"; return 1; }
+}
+
+fwd_in device redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' \
+    --appendonly no --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
+wait_listen 6379 || { echo "redis-server did not start"; exit 1; }
+
+round=0
+for mtu in 1500 9000; do
+    FWD_MTU=$mtu
+    round=$((round + 1))
+    echo "== MTU $mtu ($FWD_TRANSPORT)"
+    if start_both; then
+        check_all "fresh start"
+        restart_device && check_all "after kill -9 + restart of the device side"
+    fi
+    STEP="clean exit on SIGTERM"
+    fwd_kill device TERM
+    fwd_kill host TERM
+    [[ $(grep -c "totals at exit" "$FWD_DIR/host.log") -eq $round ]] &&
+        pass "host side printed its totals" || fail "no totals in the host side's log"
+done
+
+echo "-- host side log (last stats):"
+grep -A12 "totals at exit" "$FWD_DIR/host.log" | tail -n 13
+if [[ $FAILS -ne 0 ]]; then
+    echo "FAILED: $FAILS check(s); keeping logs"
+    FWD_KEEP_LOGS=1
+    exit 1
+fi
+echo "PASSED"
