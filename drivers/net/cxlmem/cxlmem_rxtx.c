@@ -21,6 +21,8 @@
 
 /** Most slots one frame may span: CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE. */
 #define CXLMEM_MAX_CHAIN_SLOTS (CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE)
+/** Most frames one RX burst returns (larger requests are cut to this). */
+#define CXLMEM_RX_BULK_MAX 64u
 /** Most mbufs one received frame may be scattered into. */
 #define CXLMEM_MAX_RX_SEGS 128u
 
@@ -299,9 +301,13 @@ rx_chain(struct cxlmem_queue *q, uint32_t cons, uint32_t avail,
 static __rte_always_inline uint16_t
 rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush)
 {
-	uint32_t cons, prod, avail;
+	struct rte_mbuf *fresh[CXLMEM_RX_BULK_MAX];
+	uint32_t cons, prod, avail, n_alloc, used_mbufs = 0;
 	uint64_t bytes = 0, rbytes = 0;
 	uint16_t nb_rx = 0;
+
+	if (nb_bufs > CXLMEM_RX_BULK_MAX)
+		nb_bufs = CXLMEM_RX_BULK_MAX;
 
 	if (unlikely(!rte_spinlock_trylock(&q->lock)))
 		return 0;
@@ -329,6 +335,16 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		goto publish;
 	}
 
+	/* One mempool access per burst: as many mbufs as frames could come
+	 * (single-slot frames); the unused ones go back at the end. */
+	n_alloc = RTE_MIN((uint32_t)nb_bufs, avail);
+	if (unlikely(rte_mempool_get_bulk(q->mp, (void **)fresh, n_alloc) != 0)) {
+		/* A pool running dry: take what one mbuf at a time gives. */
+		n_alloc = rte_mempool_get(q->mp, (void **)&fresh[0]) == 0 ? 1 : 0;
+		if (n_alloc == 0)
+			q->nombuf++;
+	}
+
 	while (nb_rx < nb_bufs && avail != 0) {
 		const uint32_t slot = cons & q->mask;
 		const uint8_t *src = slot_buf(q, slot);
@@ -347,11 +363,9 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 
 		if (likely(!((raw >> 32) & CXLMEM_DESC_F_MORE) &&
 			   len - 1 < q->buf_size && len <= q->mbuf_room)) {
-			m = rte_mbuf_raw_alloc(q->mp);
-			if (unlikely(m == NULL)) {
-				q->nombuf++; /* the frame stays; retried next burst */
-				break;
-			}
+			if (unlikely(used_mbufs == n_alloc))
+				break; /* no mbuf: the frame stays; retried next burst */
+			m = fresh[used_mbufs++];
 			if (flush) {
 				cxlmem_inv_range(src, len);
 				cxlmem_mfence();
@@ -382,6 +396,8 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		bufs[nb_rx++] = m;
 	}
 
+	if (used_mbufs != n_alloc)
+		rte_mempool_put_bulk(q->mp, (void **)&fresh[used_mbufs], n_alloc - used_mbufs);
 publish:
 	if (cons != q->head) {
 		/* Release: our copies out of the slots are done before the
