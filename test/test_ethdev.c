@@ -34,20 +34,10 @@
 #define NB_MBUFS 4095
 #define BURST 32
 
-static int failures;
-static int checks;
-
-#define CHECK(cond, ...) do {                                                \
-	checks++;                                                            \
-	if (!(cond)) {                                                       \
-		failures++;                                                  \
-		printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
-		printf(__VA_ARGS__);                                         \
-		printf("\n");                                                \
-	}                                                                    \
-} while (0)
+#include "check.h"
 
 static char win_path[256];
+static const char *extra_devargs = ""; /* CXLMEM_TEST_DEVARGS, for every port */
 static struct rte_mempool *pool;       /* 2 KiB data room: scatter for jumbo */
 static struct rte_mempool *big_pool;   /* 10 KiB data room */
 static volatile int lsc_events[RTE_MAX_ETHPORTS];
@@ -412,12 +402,14 @@ test_device_first(void)
 	CHECK(f != NULL && ftruncate(fileno(f), 32 << 20) == 0, "create %s", path);
 	if (f != NULL)
 		fclose(f);
-	snprintf(args, sizeof(args), "role=device,path=%s,queues=%d", path, NB_QUEUES);
+	snprintf(args, sizeof(args), "role=device,path=%s,queues=%d%s%s", path, NB_QUEUES,
+		 extra_devargs[0] ? "," : "", extra_devargs);
 	CHECK(add_port("net_cxlmem2", args, &d) == 0, "device probe on unformatted window");
 	CHECK(setup_port(d, NB_QUEUES, pool) == 0, "device setup");
 	rte_delay_us_sleep(100 * 1000);
 	CHECK(link_is(d, 0), "link up with no host");
-	snprintf(args, sizeof(args), "role=host,path=%s,queues=%d", path, NB_QUEUES);
+	snprintf(args, sizeof(args), "role=host,path=%s,queues=%d%s%s", path, NB_QUEUES,
+		 extra_devargs[0] ? "," : "", extra_devargs);
 	CHECK(add_port("net_cxlmem3", args, &h) == 0, "host probe after device");
 	CHECK(setup_port(h, NB_QUEUES, big_pool) == 0, "host setup");
 	CHECK(wait_link(h, d, 1, 2000), "link up, device first");
@@ -481,6 +473,8 @@ main(int argc, char **argv)
 	}
 
 	extra = getenv("CXLMEM_TEST_DEVARGS");
+	if (extra != NULL)
+		extra_devargs = extra;
 	/* ethdev reserves its shared port data (a memzone that stays) at the
 	 * first port it allocates: let a refused probe do that, then count. */
 	snprintf(host_args, sizeof(host_args), "role=device,path=%s.missing", win_path);
@@ -493,7 +487,7 @@ main(int argc, char **argv)
 	printf("host: %s\ndevice: %s\n", host_args, dev_args);
 	CHECK(add_port("net_cxlmem0", host_args, &host) == 0, "host probe");
 	CHECK(add_port("net_cxlmem1", dev_args, &dev) == 0, "device probe");
-	if (failures)
+	if (check_failures)
 		goto out;
 	CHECK(setup_port(host, NB_QUEUES, big_pool) == 0, "host setup");
 	CHECK(setup_port(dev, NB_QUEUES, pool) == 0, "device setup");
@@ -528,6 +522,5 @@ out:
 	rte_mempool_free(pool);
 	rte_mempool_free(big_pool);
 	rte_eal_cleanup();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_summary();
 }

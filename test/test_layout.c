@@ -11,17 +11,7 @@
 #include "cxlmem.h"
 #include "cxlmem_layout.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do {                                           \
-	checks++;                                                       \
-	if (!(cond)) {                                                  \
-		failures++;                                             \
-		printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-		printf(__VA_ARGS__);                                    \
-		printf("\n");                                           \
-	}                                                               \
-} while (0)
+#include "check.h"
 
 static void
 test_geometry(void)
@@ -132,6 +122,5 @@ main(void)
 	test_geometry();
 	test_parse_size();
 	test_sb_check();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_summary();
 }
