@@ -78,6 +78,7 @@ struct cxlmem_queue {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t mbuf_room;             /**< RX: data room of the mempool's mbufs */
+	uint16_t epoch_tag;             /**< TX: peer epoch acked; RX: our epoch (low 16 bits) */
 	bool enabled;                   /**< link up for this queue (written under lock) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
 	/*
@@ -94,6 +95,7 @@ struct cxlmem_queue {
 	uint64_t ring_full;     /**< TX: frames not sent because the ring was full */
 	uint64_t nombuf;        /**< RX: mbuf allocation failures */
 	uint64_t bad_index;     /**< peer index outside the ring, refused */
+	uint64_t stale;         /**< RX: frames tagged for another epoch, dropped */
 	uint64_t win_written;   /**< bytes stored into the window, line-granular */
 	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
 } __rte_cache_aligned;

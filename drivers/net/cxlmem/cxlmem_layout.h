@@ -46,7 +46,8 @@
  *   sender:   reads cons only when its cached free space runs out
  *             (at most one remote index read per burst).
  * The receiver reads each descriptor once into a local copy and validates
- * that copy (len <= buf_size, chain length, frame length), so a peer that
+ * that copy (len <= buf_size, chain length, frame length, epoch_tag equal
+ * to the receiver's current epoch), so a peer that
  * rewrites a descriptor under our feet costs packets, never memory safety.
  *
  * Link protocol (see cxlmem_link.c): each side bumps ctrl.epoch when it
@@ -163,11 +164,18 @@ struct cxlmem_ring_cons {
 /** Descriptor flag: the frame continues in the next slot. */
 #define CXLMEM_DESC_F_MORE 0x0001u
 
-/** Descriptor: 8 bytes. Slot i's buffer is at buf_offset + i * buf_size. */
+/**
+ * Descriptor: 8 bytes. Slot i's buffer is at buf_offset + i * buf_size.
+ * epoch_tag is the low 16 bits of the receiver's epoch that the sender had
+ * acknowledged when it wrote the descriptor; a receiver drops descriptors
+ * tagged with another epoch. So a sender that has not yet noticed that its
+ * peer restarted (its control thread stalled) cannot deliver frames meant
+ * for the peer's previous life to the new one.
+ */
 struct cxlmem_desc {
-	uint32_t len;   /**< bytes of this segment in the slot, 1..buf_size */
-	uint16_t flags; /**< CXLMEM_DESC_F_* */
-	uint16_t rsvd;  /**< zero */
+	uint32_t len;       /**< bytes of this segment in the slot, 1..buf_size */
+	uint16_t flags;     /**< CXLMEM_DESC_F_* */
+	uint16_t epoch_tag; /**< receiver epoch (low 16 bits) this frame is for */
 };
 
 _Static_assert(sizeof(struct cxlmem_superblock) == CXLMEM_LINE, "superblock is one line");
@@ -193,6 +201,7 @@ _Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
 _Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
 _Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
 _Static_assert(offsetof(struct cxlmem_desc, flags) == 4, "desc.flags");
+_Static_assert(offsetof(struct cxlmem_desc, epoch_tag) == 6, "desc.epoch_tag");
 
 /** Offset of the superblock, in bytes. */
 #define CXLMEM_SB_OFFSET 0u

@@ -30,12 +30,14 @@
 #define LINES(n) RTE_ALIGN_CEIL((uint64_t)(n), CXLMEM_LINE)
 
 static __rte_always_inline void
-desc_store(struct cxlmem_desc *d, uint32_t len, uint16_t flags)
+desc_store(struct cxlmem_desc *d, uint32_t len, uint16_t flags, uint16_t tag)
 {
 	/* One aligned 8-byte store: the reader never sees half a descriptor. */
-	__atomic_store_n((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32) |
+			 ((uint64_t)tag << 48), __ATOMIC_RELAXED);
 }
+
+#define DESC_TAG(raw) ((uint16_t)((raw) >> 48))
 
 static __rte_always_inline uint64_t
 desc_load(const struct cxlmem_desc *d)
@@ -91,7 +93,8 @@ tx_chain(struct cxlmem_queue *q, const struct rte_mbuf *m, uint32_t head,
 			done += n;
 			seg_off += n;
 		}
-		desc_store(&q->desc[slot], chunk, s + 1 < nslots ? CXLMEM_DESC_F_MORE : 0);
+		desc_store(&q->desc[slot], chunk, s + 1 < nslots ? CXLMEM_DESC_F_MORE : 0,
+			   q->epoch_tag);
 		if (flush) {
 			/* coherence=flush: write back payload and descriptor lines. */
 			cxlmem_wb_range(dst, chunk);
@@ -103,12 +106,37 @@ tx_chain(struct cxlmem_queue *q, const struct rte_mbuf *m, uint32_t head,
 	return (int)nslots;
 }
 
+/*
+ * Read the receiver's consumer index: the only remote read of a TX burst,
+ * made only when the cached free space is short. Returns the free slots.
+ */
+static __rte_always_inline uint32_t
+tx_refresh(struct cxlmem_queue *q, uint32_t head, const bool flush)
+{
+	uint32_t c;
+
+	/* coherence=flush: drop our copy of the line first. */
+	if (flush) {
+		cxlmem_inv_line(q->cons);
+		cxlmem_mfence();
+	}
+	/* Acquire: the receiver finished reading slots below cons. */
+	c = __atomic_load_n(q->cons, __ATOMIC_ACQUIRE);
+	/* Untrusted: cons must lie in [head - ring_size, head]. */
+	if (likely((uint32_t)(head - c) <= q->ring_size))
+		q->peer_cons = c;
+	else
+		q->bad_index++;
+	return q->ring_size - (head - q->peer_cons);
+}
+
 static __rte_always_inline uint16_t
 tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush)
 {
 	uint32_t head, free_slots;
 	uint64_t bytes = 0, wbytes = 0;
 	uint16_t i, sent = 0;
+	bool refreshed = false;
 
 	if (unlikely(!rte_spinlock_trylock(&q->lock)))
 		return 0; /* the link control thread is resetting this ring */
@@ -120,22 +148,8 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	head = q->head;
 	free_slots = q->ring_size - (head - q->peer_cons);
 	if (free_slots < nb_bufs) {
-		uint32_t c;
-
-		/* The only remote read of a TX burst, and only when the cached
-		 * free space is short. coherence=flush: drop our copy first. */
-		if (flush) {
-			cxlmem_inv_line(q->cons);
-			cxlmem_mfence();
-		}
-		/* Acquire: the receiver finished reading slots below cons. */
-		c = __atomic_load_n(q->cons, __ATOMIC_ACQUIRE);
-		/* Untrusted: cons must lie in [head - ring_size, head]. */
-		if (likely((uint32_t)(head - c) <= q->ring_size))
-			q->peer_cons = c;
-		else
-			q->bad_index++;
-		free_slots = q->ring_size - (head - q->peer_cons);
+		free_slots = tx_refresh(q, head, flush);
+		refreshed = true;
 	}
 
 	for (i = 0; i < nb_bufs; i++) {
@@ -154,7 +168,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			/* Payload and descriptor first; the index is published
 			 * after the loop (store-release below). */
 			rte_memcpy(dst, rte_pktmbuf_mtod(m, void *), len);
-			desc_store(&q->desc[slot], len, 0);
+			desc_store(&q->desc[slot], len, 0, q->epoch_tag);
 			if (flush) {
 				cxlmem_wb_range(dst, len);
 				cxlmem_wb_line(&q->desc[slot]);
@@ -167,6 +181,13 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		} else {
 			int r = tx_chain(q, m, head, free_slots, flush);
 
+			if (r == -ENOSPC && !refreshed) {
+				/* A frame of several slots may need more than
+				 * the burst's frame count: read cons once. */
+				free_slots = tx_refresh(q, head, flush);
+				refreshed = true;
+				r = tx_chain(q, m, head, free_slots, flush);
+			}
 			if (r == -ENOSPC)
 				break;
 			if (r < 0) {
@@ -220,7 +241,7 @@ rx_chain(struct cxlmem_queue *q, uint32_t cons, uint32_t avail,
 	uint32_t seglen[CXLMEM_MAX_CHAIN_SLOTS];
 	struct rte_mbuf *segs[CXLMEM_MAX_RX_SEGS];
 	uint32_t n = 0, total = 0, nmbufs, s, d, src_off, dst_off;
-	bool ok = false;
+	bool ok = false, stale = false;
 
 	*out = NULL;
 	while (n < avail && n < CXLMEM_MAX_CHAIN_SLOTS) {
@@ -235,6 +256,10 @@ rx_chain(struct cxlmem_queue *q, uint32_t cons, uint32_t avail,
 		raw = desc_load(&q->desc[slot]);
 		len = (uint32_t)raw;
 		n++;
+		if (DESC_TAG(raw) != q->epoch_tag) {
+			stale = true;
+			break;
+		}
 		if (len == 0 || len > q->buf_size)
 			break;
 		seglen[n - 1] = len;
@@ -248,9 +273,13 @@ rx_chain(struct cxlmem_queue *q, uint32_t cons, uint32_t avail,
 	}
 	q->win_read += (uint64_t)n * sizeof(struct cxlmem_desc);
 	if (unlikely(!ok)) {
-		/* Bad length, frame too long, or a chain that runs past prod
-		 * (a sender publishes whole frames only): drop what we read. */
-		q->errors++;
+		/* A frame for an earlier life of ours; or a bad length, a frame
+		 * too long, a chain that runs past prod (a sender publishes
+		 * whole frames only): drop what we read. */
+		if (stale)
+			q->stale++;
+		else
+			q->errors++;
 		return n;
 	}
 
@@ -361,7 +390,7 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		if (avail > 1)
 			rte_prefetch0(slot_buf(q, (cons + 1) & q->mask));
 
-		if (likely(!((raw >> 32) & CXLMEM_DESC_F_MORE) &&
+		if (likely(!((raw >> 32) & CXLMEM_DESC_F_MORE) && DESC_TAG(raw) == q->epoch_tag &&
 			   len - 1 < q->buf_size && len <= q->mbuf_room)) {
 			if (unlikely(used_mbufs == n_alloc))
 				break; /* no mbuf: the frame stays; retried next burst */

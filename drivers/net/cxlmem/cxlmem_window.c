@@ -20,6 +20,9 @@
 
 #include <daxctl/libdaxctl.h>
 #include <numa.h>
+#if defined(RTE_ARCH_X86) || defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include <rte_common.h>
 
@@ -74,8 +77,8 @@ cxlmem_parse_size(const char *s, uint64_t *out)
 
 /* Size, alignment and node of devdax device `name` (e.g. "dax0.0"). */
 static int
-dax_lookup(const char *name, uint64_t *size, uint64_t *align, int *node, char *path,
-	   size_t path_len)
+dax_lookup(const char *arg, const char *name, uint64_t *size, uint64_t *align, int *node,
+	   char *path, size_t path_len)
 {
 	struct daxctl_ctx *ctx;
 	struct daxctl_region *region;
@@ -83,7 +86,7 @@ dax_lookup(const char *name, uint64_t *size, uint64_t *align, int *node, char *p
 	int ret = -ENODEV;
 
 	if (daxctl_new(&ctx) != 0) {
-		CXLMEM_LOG(ERR, "dax=%s: libdaxctl could not start (no /sys/bus/dax?)", name);
+		CXLMEM_LOG(ERR, "%s: libdaxctl could not start (no /sys/bus/dax?)", arg);
 		return -ENODEV;
 	}
 	daxctl_region_foreach(ctx, region) {
@@ -93,14 +96,14 @@ dax_lookup(const char *name, uint64_t *size, uint64_t *align, int *node, char *p
 			if (dn == NULL || strcmp(dn, name) != 0)
 				continue;
 			if (daxctl_dev_get_memory(dev) != NULL) {
-				CXLMEM_LOG(ERR, "dax=%s is in system-ram mode; give it back to devdax with "
-					   "'daxctl reconfigure-device --mode=devdax -f %s'", name, name);
+				CXLMEM_LOG(ERR, "%s is in system-ram mode; give it back to devdax with "
+					   "'daxctl reconfigure-device --mode=devdax -f %s'", arg, name);
 				ret = -EBUSY;
 				goto out;
 			}
 			if (!daxctl_dev_is_enabled(dev)) {
-				CXLMEM_LOG(ERR, "dax=%s is disabled; enable it with "
-					   "'daxctl enable-device %s'", name, name);
+				CXLMEM_LOG(ERR, "%s is disabled; enable it with "
+					   "'daxctl enable-device %s'", arg, name);
 				ret = -ENODEV;
 				goto out;
 			}
@@ -114,8 +117,8 @@ dax_lookup(const char *name, uint64_t *size, uint64_t *align, int *node, char *p
 			goto out;
 		}
 	}
-	CXLMEM_LOG(ERR, "dax=%s: no such devdax device (see 'daxctl list'); "
-		   "a CXL region needs 'cxl create-region' and devdax mode", name);
+	CXLMEM_LOG(ERR, "%s: no devdax device %s (see 'daxctl list'); a CXL region needs "
+		   "'cxl create-region' and devdax mode", arg, name);
 out:
 	daxctl_unref(ctx);
 	return ret;
@@ -148,7 +151,10 @@ cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_w
 	}
 
 	if (p->dax[0] != '\0') {
-		ret = dax_lookup(p->dax, &total, &align, &node, w->path, sizeof(w->path));
+		char arg[80];
+
+		snprintf(arg, sizeof(arg), "dax=%s", p->dax);
+		ret = dax_lookup(arg, p->dax, &total, &align, &node, w->path, sizeof(w->path));
 		if (ret != 0)
 			return ret;
 		w->is_devdax = true;
@@ -165,7 +171,9 @@ cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_w
 				return -ENOENT;
 			}
 			w->fd = open(w->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			if (w->fd >= 0) {
+			if (w->fd < 0 && errno == EEXIST) /* another process created it */
+				w->fd = open(w->path, O_RDWR | O_CLOEXEC);
+			else if (w->fd >= 0) {
 				w->created = true;
 				/* Allocate now: a full tmpfs fails here, not as SIGBUS later. */
 				ret = posix_fallocate(w->fd, 0, (off_t)(p->offset + len));
@@ -192,7 +200,10 @@ cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_w
 		const char *base = strrchr(w->path, '/');
 		char dpath[PATH_MAX];
 
-		ret = dax_lookup(base != NULL ? base + 1 : w->path, &total, &align, &node,
+		char arg[PATH_MAX + 32];
+
+		snprintf(arg, sizeof(arg), "path=%s (a character device)", w->path);
+		ret = dax_lookup(arg, base != NULL ? base + 1 : w->path, &total, &align, &node,
 				 dpath, sizeof(dpath));
 		if (ret != 0)
 			goto fail;
@@ -323,12 +334,17 @@ cxlmem_lock_role(struct cxlmem_window *w, const struct cxlmem_params *p)
 int cxlmem_cpu_has_clwb;
 int cxlmem_cpu_has_clflushopt;
 
-/** Detect CLWB and CLFLUSHOPT (CPUID leaf 7, EBX bits 24 and 23). */
+/** Detect CLWB and CLFLUSHOPT: CPUID leaf 7, sub-leaf 0, EBX bits 24 and 23
+ *  (Intel SDM vol. 2A, CPUID). */
 void
 cxlmem_coherence_init(void)
 {
 #if defined(RTE_ARCH_X86) || defined(__x86_64__)
-	cxlmem_cpu_has_clwb = __builtin_cpu_supports("clwb") ? 1 : 0;
-	cxlmem_cpu_has_clflushopt = __builtin_cpu_supports("clflushopt") ? 1 : 0;
+	unsigned int a, b, c, d;
+
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		cxlmem_cpu_has_clwb = (b >> 24) & 1;
+		cxlmem_cpu_has_clflushopt = (b >> 23) & 1;
+	}
 #endif
 }

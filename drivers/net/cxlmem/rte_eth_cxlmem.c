@@ -414,6 +414,8 @@ resync_with_peer(struct pmd_internals *pi, struct cxlmem_ctrl *my, uint32_t peer
 			q->head = prod;
 			__atomic_store_n(q->cons, q->head, __ATOMIC_RELEASE);
 			ctrl_publish(pi, q->cons);
+			/* Accept only frames tagged for this life of ours. */
+			q->epoch_tag = (uint16_t)pi->my_epoch;
 			q->enabled = true;
 			rte_spinlock_unlock(&q->lock);
 		}
@@ -422,6 +424,8 @@ resync_with_peer(struct pmd_internals *pi, struct cxlmem_ctrl *my, uint32_t peer
 			rte_spinlock_lock(&q->lock);
 			/* Assume full: the next burst reads the peer's cons. */
 			q->peer_cons = q->head - q->ring_size;
+			/* Tag what we send from now on for the peer's new life. */
+			q->epoch_tag = (uint16_t)peer_epoch;
 			rte_spinlock_unlock(&q->lock);
 		}
 	}
@@ -790,6 +794,7 @@ queue_counters_reset(struct cxlmem_queue *q)
 	q->ring_full = 0;
 	q->nombuf = 0;
 	q->bad_index = 0;
+	q->stale = 0;
 	q->win_written = 0;
 	q->win_read = 0;
 }
@@ -857,6 +862,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_INVALID_DESC] += rq->errors;
 			v[XS_INVALID_INDEX] += rq->bad_index;
 			v[XS_RX_NOMBUF] += rq->nombuf;
+			v[XS_STALE_DROPPED] += rq->stale;
 			v[XS_WIN_WRITTEN] += rq->win_written;
 			v[XS_WIN_READ] += rq->win_read;
 		}
@@ -870,7 +876,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 	}
 	v[XS_PEER_RESTARTS] = pi->peer_restarts;
 	v[XS_LINK_FLAPS] = pi->link_flaps;
-	v[XS_STALE_DROPPED] = pi->stale_dropped;
+	v[XS_STALE_DROPPED] += pi->stale_dropped;
 	for (i = 0; i < XS_COUNT; i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];
@@ -1010,7 +1016,8 @@ settle_geometry(const char *name, struct pmd_internals *pi, struct cxlmem_window
 	CXLMEM_LOG(ERR, "%s: window %s is formatted with queues=%u rsize=%u bsize=%u%s; "
 		   "give the same geometry (or none)", name, w->path, q, r, b,
 		   p->role == CXLMEM_ROLE_HOST ? " and its device end is online" : "");
-	return -EEXIST;
+	/* Not -EEXIST: the vdev bus reads that as "already probed". */
+	return -EINVAL;
 }
 
 static int
