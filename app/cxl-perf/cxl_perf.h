@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxl-perf: throughput and latency of net_cxlmem cards, compared in the same
+ * run with net_memif (two processes possible) and net_ring (in-process
+ * ceiling).  Shared declarations of the tool's modules:
+ *
+ *   options.c  command line -> struct perf_options
+ *   ports.c    cards (pairs of ethdev ports) of each transport, xstats
+ *   worker.c   lcore loops: generator, sink, reflector, latency generator
+ *   ctl.c      the control file two processes (--role gen/peer) share
+ *   probe.c    core-to-core round trip (vCPU placement)
+ *   report.c   table, JSON, CSV
+ *   main.c     EAL, the runner table and the sweep
+ */
+#ifndef CXL_PERF_H
+#define CXL_PERF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#define PERF_MAX_CARDS 16
+#define PERF_MAX_QUEUES 16
+#define PERF_MAX_SIZES 16
+#define PERF_MAX_LCORES 16
+#define PERF_MAX_SAMPLES 3600
+#define PERF_MAX_BURST 256
+#define PERF_MAX_FRAME 9216
+/* A core-to-core round trip above this (ns) means the two vCPUs are time
+ * sliced on one host core: neither near nor far, and rates collapse. */
+#define PERF_C2C_SHARED_NS 20000
+#define PERF_MIN_FRAME 64
+
+/* Transports a card can be made of. */
+enum perf_tp {
+	PERF_TP_CXLMEM = 0,
+	PERF_TP_MEMIF,
+	PERF_TP_RING,
+	PERF_TP_COUNT,
+};
+
+/* What is measured. */
+enum perf_mode {
+	PERF_MODE_THROUGHPUT = 0, /* generator tx-only, sink rx-only */
+	PERF_MODE_LATENCY,        /* generator timestamps, reflector echoes */
+	PERF_MODE_COUNT,
+};
+
+/* Which ends of the cards this process drives. */
+enum perf_role {
+	PERF_ROLE_BOTH = 0, /* one process, both ends */
+	PERF_ROLE_GEN,      /* generator ends; drives the run */
+	PERF_ROLE_PEER,     /* sink/reflector ends; follows the generator */
+};
+
+/* The two ends of a card: index of perf_card.port[]. */
+enum perf_end {
+	PERF_END_HOST = 0,   /* cxlmem role=host, memif role=server */
+	PERF_END_DEVICE = 1, /* cxlmem role=device, memif role=client */
+};
+
+/* What an lcore does with its (port, queue) items. */
+enum perf_job {
+	PERF_JOB_NONE = 0,
+	PERF_JOB_TX,      /* throughput generator */
+	PERF_JOB_RX,      /* sink */
+	PERF_JOB_REFLECT, /* echo back what arrives */
+	PERF_JOB_LAT,     /* latency generator */
+};
+
+struct perf_options {
+	enum perf_role role;
+	bool mode_on[PERF_MODE_COUNT];
+	bool tp_on[PERF_TP_COUNT];          /* cxlmem always; --compare adds */
+	char *card_args[PERF_MAX_CARDS];    /* --card, without role */
+	unsigned int nb_card_args;
+	unsigned int nb_gen_cards;          /* --cards N */
+	char card_extra[256];               /* --card-extra, appended to each */
+	char win_size[32];                  /* --win-size of generated windows */
+	unsigned int nb_queues;
+	enum perf_end gen_end;
+	unsigned int gen_lcores[PERF_MAX_LCORES], nb_gen_lcores;
+	unsigned int peer_lcores[PERF_MAX_LCORES], nb_peer_lcores;
+	unsigned int sizes[PERF_MAX_SIZES], nb_sizes;
+	double warmup_s, measure_s;
+	unsigned int burst;
+	unsigned int inflight;
+	unsigned int rounds;
+	bool scaling;
+	unsigned int scale_size;
+	unsigned int nb_mbufs;
+	unsigned int nb_desc;
+	double link_timeout_s;
+	char tag[48];
+	char ctl_path[256];
+	char json_path[256];
+	char csv_path[256];
+	bool progress;
+	bool c2c;
+	int c2c_cpu[2];
+	unsigned int c2c_split_ns;
+	bool keep_files;
+};
+
+/* One card: a window (or memif socket, or ring pair) and its two ports. */
+struct perf_card {
+	enum perf_tp tp;
+	unsigned int idx;
+	char name[32];
+	uint16_t port[2];            /* RTE_MAX_ETHPORTS: end not in this process */
+	char win_path[256];          /* generated window file to remove, or "" */
+};
+
+/* Per (card, queue, end) counters; single writer: the lcore owning the item. */
+struct perf_qstats {
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_full;    /* tx bursts that took nothing (back-pressure) */
+	uint64_t lost;       /* latency packets given up on */
+	uint64_t busy_cyc;   /* TSC cycles of polls that moved packets */
+} __rte_cache_aligned;
+
+/* Port-level figures read from ethdev; published by the peer over ctl. */
+struct perf_portsnap {
+	uint64_t win_wr;     /* window_bytes_written, UINT64_MAX if absent */
+	uint64_t win_rd;     /* window_bytes_read, UINT64_MAX if absent */
+	uint64_t imissed;
+	uint64_t ierrors;
+	uint64_t oerrors;
+	uint64_t rx_nombuf;
+};
+
+/* Log-linear histogram of TSC cycles: 64 linear sub-buckets per power of 2. */
+#define PERF_HIST_SUB 64
+#define PERF_HIST_BUCKETS (2 * PERF_HIST_SUB + 57 * PERF_HIST_SUB)
+struct perf_hist {
+	uint64_t count;
+	uint64_t min, max;
+	double sum;
+	uint64_t b[PERF_HIST_BUCKETS];
+};
+
+struct perf_item {
+	uint16_t port;
+	uint16_t queue;
+	struct perf_qstats *qs;
+	/* latency generator state */
+	uint32_t outstanding;
+	uint64_t last_rx_tsc;
+};
+
+/* What one lcore runs during one measuring point. */
+struct perf_worker {
+	enum perf_job job;
+	unsigned int lcore;
+	struct perf_item items[PERF_MAX_CARDS * PERF_MAX_QUEUES];
+	unsigned int nb_items;
+	struct rte_mempool *mp;
+	unsigned int pkt_len;
+	unsigned int burst;
+	unsigned int inflight;
+	uint32_t run_id;             /* latency: tells this point's frames apart */
+	volatile int *stop;
+	volatile int *measuring;     /* latency: record only while set */
+	struct perf_hist *hist;      /* latency generator only */
+};
+
+/* One measured point. */
+struct perf_result {
+	enum perf_tp tp;
+	enum perf_mode mode;
+	bool scaling;                /* a row of the cards-scaling table */
+	int card;                    /* -1: aggregate of nb_cards, else a card */
+	unsigned int nb_cards;
+	unsigned int pkt_len;
+	unsigned int round;
+	bool selected;               /* the median round of its point */
+	double secs;
+	uint64_t tx_pkts, rx_pkts, tx_bytes, rx_bytes;
+	double tx_mpps, rx_mpps, gbps;
+	uint64_t drops;              /* sent - received after drain, + imissed */
+	uint64_t tx_full;
+	double win_wr_per_pkt;       /* NaN if the PMD has no such xstat */
+	double win_rd_per_pkt;
+	double load1;
+	double gen_cyc_per_pkt;      /* busy TSC cycles per packet, generator end */
+	double peer_cyc_per_pkt;     /* same, sink/reflector end */
+	double gen_busy, peer_busy;  /* share of the lcores' time spent busy */                /* 1-minute load average at the point's end */
+	double c2c_ns;               /* median of the per-second probes, NaN */
+	double mpps_near, mpps_far;  /* median per-second rates by placement */
+	double mpps_shared;          /* ... while both CPUs time-share one core */
+	unsigned int n_near, n_far, n_shared;
+	/* latency, nanoseconds */
+	uint64_t lat_samples, lost;
+	double p50, p90, p99, p999, max_ns, min_ns, mean_ns;
+};
+
+/* options.c */
+int perf_options_parse(struct perf_options *o, int argc, char **argv);
+void perf_options_usage(const char *prog);
+const char *perf_tp_name(enum perf_tp tp);
+const char *perf_mode_name(enum perf_mode m);
+
+/* ports.c */
+int perf_cards_create(const struct perf_options *o,
+		      struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
+		      unsigned int nb_cards[PERF_TP_COUNT],
+		      struct rte_mempool *mp);
+int perf_cards_wait_link(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
+			 const unsigned int nb_cards[PERF_TP_COUNT], double timeout_s,
+			 volatile int *quit);
+void perf_cards_close(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
+		      const unsigned int nb_cards[PERF_TP_COUNT], bool keep_files);
+void perf_port_snap(uint16_t port, struct perf_portsnap *s);
+
+/* worker.c */
+int perf_worker_main(void *arg);
+void perf_hist_add(struct perf_hist *h, uint64_t v);
+void perf_hist_merge(struct perf_hist *dst, const struct perf_hist *src);
+uint64_t perf_hist_percentile(const struct perf_hist *h, double pct);
+unsigned int perf_build_frame_segs(unsigned int pkt_len, const struct rte_mempool *mp);
+
+/* ctl.c: the file a generator and a peer process share */
+enum perf_cmd {
+	PERF_CMD_NONE = 0,
+	PERF_CMD_START,  /* start job on cards [0, nb_cards) of tp */
+	PERF_CMD_STOP,   /* stop the job, return the lcores */
+	PERF_CMD_SNAP,   /* publish perf_portsnap of the active cards */
+	PERF_CMD_QUIT,
+};
+
+#define PERF_CTL_MAGIC 0x4c544366726570ull /* "perfCTL" */
+#define PERF_CTL_VERSION 1u
+
+struct perf_ctl {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t gen_pid;
+	/* generator -> peer */
+	uint32_t cmd_seq __rte_cache_aligned;
+	uint32_t cmd;
+	uint32_t tp;
+	uint32_t nb_cards;
+	uint32_t job;
+	uint32_t pkt_len;
+	/* peer -> generator */
+	uint32_t ack_seq __rte_cache_aligned;
+	int32_t ack_status;
+	uint32_t peer_pid;
+	uint32_t peer_ready;
+	struct perf_portsnap snap[PERF_TP_COUNT][PERF_MAX_CARDS];
+	/* counters of the peer's lcores, written by them */
+	struct perf_qstats qs[PERF_TP_COUNT][PERF_MAX_CARDS][PERF_MAX_QUEUES];
+};
+
+struct perf_ctl *perf_ctl_create(const char *path);
+struct perf_ctl *perf_ctl_attach(const char *path, double timeout_s, volatile int *quit);
+int perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit);
+int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
+		 unsigned int nb_cards, enum perf_job job, unsigned int pkt_len);
+void perf_ctl_close(struct perf_ctl *c, const char *path, bool owner);
+
+/* probe.c */
+double perf_c2c_probe(int cpu_a, int cpu_b, double ms);
+
+/* report.c */
+void perf_report_table(FILE *f, const struct perf_options *o,
+		       const struct perf_result *r, unsigned int n);
+int perf_report_json(const char *path, const struct perf_options *o,
+		     const struct perf_result *r, unsigned int n, double c2c_idle_ns);
+int perf_report_csv(const char *path, const struct perf_result *r, unsigned int n);
+
+#endif /* CXL_PERF_H */

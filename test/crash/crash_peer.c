@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * crash_peer.c - one end of a window under traffic, for the crash/restart
+ * test (test/crash/crash_test.py kills and restarts these with SIGKILL).
+ *
+ * Sends sequence-numbered frames on every queue while the link is up and
+ * checks what it receives. Each frame carries the sender's life (a number
+ * the test gives each process, growing with every start), the sender's
+ * count of peer restarts (xstat peer_restarts) when it sent the frame, and
+ * a per-queue sequence number. The receiver flags:
+ *   stale-life   a frame of an older life than one already seen;
+ *   stale-epoch  a frame of the current life delivered after this port
+ *                counted a restart of the peer since that life's first frame
+ *                (i.e. a frame from before a restart, delivered after it);
+ *   gap / dup    a sequence number that is not the next one of its queue
+ *                within one life (lost, repeated or reordered frames).
+ * Events go to stdout, one line each, with CLOCK_MONOTONIC nanoseconds:
+ *   start T life=N           port started
+ *   up T restarts=R          link up (R: peer restarts counted so far)
+ *   down T
+ *   first-rx T tag=R life=N  first frame received from a peer life, and its tag
+ *   tick T rx=.. tx=.. viol=..  every 100 ms: proof of life
+ *   violation T kind=.. ...
+ *   stall T ms=M             on SIGUSR1: the EAL alarm thread (heartbeat,
+ *                            link check) is held up for M ms from now on
+ *   exit T ...               on SIGTERM: leak figures and totals
+ *
+ * Usage: crash_peer --role host|device --path FILE --life N [--queues Q]
+ *                   [--devargs K=V,...] [--stall-ms M] [-- EAL args]
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_alarm.h>
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#define MAX_Q 4
+#define BURST 32
+#define CP_MAGIC 0x43525348u /* "CRSH" */
+
+struct cp_hdr {
+	uint32_t magic;
+	uint32_t life;
+	uint64_t restarts;  /* sender's peer_restarts when sent */
+	uint64_t seq;
+	uint16_t queue;
+} __rte_packed;
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t stall_req;
+static uint32_t stall_ms = 1500;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	stall_req = 1;
+}
+
+/* Runs on the EAL alarm thread: holds up every alarm behind it, the PMD's
+ * heartbeat and link check included, while the main loop keeps sending. A
+ * control thread starved of CPU looks exactly like this to the peer. */
+static void
+stall_cb(void *arg)
+{
+	(void)arg;
+	rte_delay_us_sleep(stall_ms * 1000u);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v = 0;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
+		rte_eth_xstats_get_by_id(port, &id, &v, 1);
+	return v;
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+static long
+rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static size_t
+heap_bytes(void)
+{
+	struct rte_malloc_socket_stats s;
+
+	if (rte_malloc_get_socket_stats(rte_socket_id(), &s) != 0)
+		return 0;
+	return s.heap_allocsz_bytes;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *role = NULL, *path = NULL, *extra = "";
+	uint32_t life = 0, nq = 2;
+	char prefix[64], args[512];
+	char *eal[32];
+	int eal_argc = 0, opt, i;
+	uint16_t port, q;
+	struct rte_mempool *pool;
+	struct rte_eth_conf conf = { 0 };
+	uint64_t tx_seq[MAX_Q] = {0}, rx_next[MAX_Q] = {0};
+	uint32_t rx_life[MAX_Q] = {0};
+	uint64_t rx_life_restarts = 0, max_life = 0, cur_life = 0;
+	uint64_t rx_total = 0, tx_total = 0, violations = 0, last_tick = 0;
+	int link = 0, fds0;
+	size_t heap0;
+	long rss0;
+	static const struct option lo[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "life", required_argument, NULL, 'l' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "devargs", required_argument, NULL, 'd' },
+		{ "stall-ms", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'r': role = optarg; break;
+		case 'p': path = optarg; break;
+		case 'l': life = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': nq = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'd': extra = optarg; break;
+		case 's': stall_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
+		default: role = NULL; optind = argc; break;
+		}
+	}
+	if (role == NULL || path == NULL || life == 0 || nq < 1 || nq > MAX_Q) {
+		fprintf(stderr, "usage: crash_peer --role host|device --path FILE --life N "
+			"[--queues 1-4] [--devargs K=V,...] [-- EAL args]\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=cxlcrash%d", (int)getpid());
+	eal[eal_argc++] = argv[0];
+	if (optind < argc) {
+		for (i = optind; i < argc && eal_argc < 30; i++)
+			eal[eal_argc++] = argv[i];
+	} else {
+		const char *def[] = { "--no-huge", "-m", "64", "--no-pci", "--no-shconf", "-l", "0",
+				      "--no-telemetry", "--log-level=lib.eal:error",
+				      "--log-level=pmd.net.cxlmem:notice", prefix };
+
+		for (i = 0; i < (int)RTE_DIM(def); i++)
+			eal[eal_argc++] = (char *)(uintptr_t)def[i];
+	}
+	eal[eal_argc] = NULL;
+	if (rte_eal_init(eal_argc, eal) < 0) {
+		printf("fatal %" PRIu64 " EAL init failed\n", now_ns());
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGUSR1, on_usr1);
+
+	pool = rte_pktmbuf_pool_create("cp_pool", 2047, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
+	snprintf(args, sizeof(args), "role=%s,path=%s,queues=%u%s%s", role, path, nq,
+		 *extra ? "," : "", extra);
+	if (pool == NULL || rte_eal_hotplug_add("vdev", "net_cxlmem_cp", args) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_cxlmem_cp", &port) != 0) {
+		printf("fatal %" PRIu64 " cannot probe %s\n", now_ns(), args);
+		return 1;
+	}
+	if (rte_eth_dev_configure(port, (uint16_t)nq, (uint16_t)nq, &conf) != 0)
+		return 1;
+	for (q = 0; q < nq; q++)
+		if (rte_eth_rx_queue_setup(port, q, 0, rte_socket_id(), NULL, pool) != 0 ||
+		    rte_eth_tx_queue_setup(port, q, 0, rte_socket_id(), NULL) != 0)
+			return 1;
+	if (rte_eth_dev_start(port) != 0)
+		return 1;
+	printf("start %" PRIu64 " life=%u pid=%d\n", now_ns(), life, (int)getpid());
+	fds0 = count_fds();
+	heap0 = heap_bytes();
+	rss0 = rss_kb();
+
+	while (!quit) {
+		struct rte_eth_link l;
+		struct rte_mbuf *pkts[BURST];
+		uint64_t restarts, t;
+		uint16_t n, k;
+
+		/* Link first, then the restart count: a link seen up was resynced
+		 * with the peer it is up with, so frames sent below carry a count
+		 * that already includes that peer's start. */
+		if (stall_req) {
+			stall_req = 0;
+			if (rte_eal_alarm_set(1, stall_cb, NULL) == 0)
+				printf("stall %" PRIu64 " ms=%u\n", now_ns(), stall_ms);
+		}
+		rte_eth_link_get_nowait(port, &l);
+		restarts = xstat(port, "peer_restarts");
+		t = now_ns();
+		if (l.link_status != link) {
+			link = l.link_status;
+			if (link)
+				printf("up %" PRIu64 " restarts=%" PRIu64 "\n", t, restarts);
+			else
+				printf("down %" PRIu64 "\n", t);
+		}
+		for (q = 0; q < nq; q++) {
+			/* Receive: check life, epoch and sequence. */
+			n = rte_eth_rx_burst(port, q, pkts, BURST);
+			for (k = 0; k < n; k++) {
+				struct cp_hdr h;
+				const struct cp_hdr *hp = rte_pktmbuf_read(pkts[k], 14, sizeof(h), &h);
+
+				if (hp == NULL || hp->magic != CP_MAGIC || hp->queue != q) {
+					violations++;
+					printf("violation %" PRIu64 " kind=foreign queue=%u len=%u\n",
+					       now_ns(), q, pkts[k]->pkt_len);
+					continue;
+				}
+				h = *hp;
+				rx_total++;
+				if (h.life < max_life) {
+					violations++;
+					printf("violation %" PRIu64 " kind=stale-life queue=%u life=%u "
+					       "newest=%" PRIu64 " seq=%" PRIu64 "\n", now_ns(), q, h.life,
+					       max_life, h.seq);
+				} else {
+					if (h.life > cur_life) {
+						/* A new peer life: remember the restart count. */
+						cur_life = h.life;
+						max_life = h.life;
+						rx_life_restarts = restarts;
+						printf("first-rx %" PRIu64 " tag=%" PRIu64 " life=%u\n",
+						       now_ns(), h.restarts, h.life);
+					} else if (restarts > rx_life_restarts) {
+						violations++;
+						printf("violation %" PRIu64 " kind=stale-epoch queue=%u "
+						       "life=%u seq=%" PRIu64 " (peer restarted since)\n",
+						       now_ns(), q, h.life, h.seq);
+					}
+					if (rx_life[q] == h.life && h.seq != rx_next[q]) {
+						violations++;
+						printf("violation %" PRIu64 " kind=%s queue=%u life=%u "
+						       "seq=%" PRIu64 " expected=%" PRIu64 "\n", now_ns(),
+						       h.seq < rx_next[q] ? "dup" : "gap", q, h.life,
+						       h.seq, rx_next[q]);
+					}
+					rx_life[q] = h.life;
+					rx_next[q] = h.seq + 1;
+				}
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+
+			/* Send while the link is up. */
+			if (!link)
+				continue;
+			for (k = 0; k < BURST; k++) {
+				struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+				struct cp_hdr h = {
+					.magic = CP_MAGIC, .life = life, .restarts = restarts,
+					.seq = tx_seq[q] + k, .queue = q,
+				};
+				uint8_t *d;
+
+				if (m == NULL)
+					break;
+				d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(64 + (h.seq % 8) * 180));
+				memset(d, 0xff, 12);
+				d[12] = 0x88;
+				d[13] = 0xb5;
+				memcpy(d + 14, &h, sizeof(h));
+				pkts[k] = m;
+			}
+			n = rte_eth_tx_burst(port, q, pkts, k);
+			rte_pktmbuf_free_bulk(pkts + n, (unsigned int)(k - n));
+			tx_seq[q] += n;
+			tx_total += n;
+		}
+		/* Leave the CPU to the control threads (heartbeat, link check)
+		 * now and then: with two peers on a small machine a pure busy
+		 * loop measures the scheduler, not the driver. */
+		rte_delay_us_sleep(100);
+		if (t - last_tick > 100000000ull) {
+			printf("tick %" PRIu64 " rx=%" PRIu64 " tx=%" PRIu64 " viol=%" PRIu64 " link=%d\n",
+			       t, rx_total, tx_total, violations, link);
+			last_tick = t;
+		}
+	}
+
+	/* SIGTERM: account for everything, then leave cleanly. */
+	{
+		long rss1 = rss_kb();
+		size_t heap1 = heap_bytes();
+		int fds1 = count_fds();
+		unsigned int in_use;
+
+		rte_eth_dev_stop(port);
+		in_use = rte_mempool_in_use_count(pool);
+		printf("exit %" PRIu64 " rx=%" PRIu64 " tx=%" PRIu64 " viol=%" PRIu64
+		       " peer_restarts=%" PRIu64 " mbufs_in_use=%u heap_growth=%zd fd_growth=%d"
+		       " rss_growth_kb=%ld\n", now_ns(), rx_total, tx_total, violations,
+		       xstat(port, "peer_restarts"), in_use, (ssize_t)(heap1 - heap0), fds1 - fds0,
+		       rss1 - rss0);
+		rte_eth_dev_close(port);
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_cp");
+		rte_eal_cleanup();
+		return violations != 0 || in_use != 0 ? 1 : 0;
+	}
+}

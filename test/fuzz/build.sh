@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test/fuzz/build.sh OUTDIR - build the libFuzzer harness fuzz_window with
+# clang, AddressSanitizer and UndefinedBehaviorSanitizer, from the PMD's own
+# sources (not the gcc-built library: libFuzzer needs clang's coverage
+# instrumentation in the code under test).
+#
+# Exits 77 (meson's "skipped") with the reason when clang or its libFuzzer
+# runtime is missing (Debian 12: apt-get install clang).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="${1:?usage: build.sh OUTDIR}"
+mkdir -p "$out"
+
+CLANG="${CLANG:-}"
+if [[ -z "$CLANG" ]]; then
+    for c in clang clang-16 clang-15 clang-14; do
+        if command -v "$c" >/dev/null 2>&1; then CLANG="$c"; break; fi
+    done
+fi
+if [[ -z "$CLANG" ]]; then
+    echo "SKIP: no clang found (Debian 12: apt-get install clang); the fuzz harness needs clang's libFuzzer" >&2
+    exit 77
+fi
+if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;return 0;}' |
+        "$CLANG" -x c -fsanitize=fuzzer,address,undefined -o "$out/.probe" - >/dev/null 2>&1; then
+    echo "SKIP: $CLANG cannot link -fsanitize=fuzzer,address,undefined (libFuzzer runtime missing; Debian 12: apt-get install clang libclang-rt-14-dev or the clang package of your version)" >&2
+    exit 77
+fi
+rm -f "$out/.probe"
+
+ver="$(pkg-config --modversion libdpdk)"
+sdk="${CXLMEM_SDK_INCLUDEDIR:-$root/build-deps/dpdk-$ver/include}"
+if [[ ! -f "$sdk/ethdev_driver.h" ]]; then
+    # A DPDK built with enable_driver_sdk installs them in its own include dir.
+    if ! echo '#include <ethdev_driver.h>' | "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
+        echo "FAIL: DPDK driver-SDK headers not found in $sdk (run ./scripts/setup.sh, or set CXLMEM_SDK_INCLUDEDIR)" >&2
+        exit 1
+    fi
+    sdk=""
+fi
+
+drv="$root/drivers/net/cxlmem"
+# shellcheck disable=SC2046
+"$CLANG" -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -Wall -Wextra -Werror=implicit-function-declaration \
+    -D_GNU_SOURCE= -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.cxlmem \
+    -I"$drv" ${sdk:+-I"$sdk"} $(pkg-config --cflags libdpdk libdaxctl numa) \
+    "$here/fuzz_window.c" "$drv/rte_eth_cxlmem.c" "$drv/cxlmem_window.c" "$drv/cxlmem_rxtx.c" \
+    -o "$out/fuzz_window.new" \
+    $(pkg-config --libs libdpdk libdaxctl numa) -lrte_bus_vdev -lpthread
+mv "$out/fuzz_window.new" "$out/fuzz_window"
+echo "built $out/fuzz_window"

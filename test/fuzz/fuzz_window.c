@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz_window.c - libFuzzer harness: arbitrary window contents against the
+ * parts of net_cxlmem that read what the peer wrote.
+ *
+ * The first input byte picks a target (byte % 4):
+ *   0  superblock: cxlmem_sb_check() on 64 fuzzed bytes and a fuzzed window
+ *      size; an accepted superblock must describe rings that fit the window.
+ *   1  RX burst: the real eth_cxlmem_rx / eth_cxlmem_rx_flush on a ring whose
+ *      producer index, consumer index and descriptors (lengths, chain flags)
+ *      come from the input. Indexes, descriptors and buffers are separate
+ *      heap blocks of their exact size, so ASan sees a read one byte outside
+ *      any of them. Every frame delivered is checked against a reference
+ *      reading of the ring written from cxlmem_layout.h (lengths 1..buf_size,
+ *      chains of at most CXLMEM_MAX_FRAME_LEN bytes ending before prod, bad
+ *      runs dropped whole) byte for byte, and every mbuf chain is checked to
+ *      stay inside its buffers.
+ *   2  TX burst: eth_cxlmem_tx / _flush against a fuzzed consumer index and
+ *      fuzzed mbufs (lengths 0..10000, chained segments, lying pkt_len): the
+ *      sender must never write a slot the receiver has not released.
+ *   3  attach: the input becomes a window file (superblock, both control
+ *      lines, the device's receive ring); a role=device port is probed on
+ *      it through rte_vdev_init, started (the link check runs once
+ *      synchronously against the fuzzed host control line), then the rest
+ *      of the input is written into its receive ring while it runs bursts:
+ *      a hostile host that rewrites the window under a live port.
+ *
+ * Build and run: test/fuzz/build.sh, test/fuzz/run.sh (docs/reliability.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "cxlmem.h"
+#include "cxlmem_coherence.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FZ_ASSERT(c, ...) do {                                             \
+	if (!(c)) {                                                        \
+		fprintf(stderr, "fuzz_window: invariant broken: %s: ", #c); \
+		fprintf(stderr, __VA_ARGS__);                              \
+		fprintf(stderr, "\n");                                     \
+		abort();                                                   \
+	}                                                                  \
+} while (0)
+
+/* RX mbuf pools of three data rooms: frames scatter over 36, 5 or 1 mbufs. */
+static const uint16_t pool_room[3] = { 256, 2048, 10240 };
+static struct rte_mempool *rx_pool[3];
+static struct rte_mempool *tx_pool;
+static char win_path[128];
+static int win_fd = -1;
+
+/* A cursor over the input. Reads past the end return zeros. */
+struct cursor {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t
+take8(struct cursor *c)
+{
+	uint8_t v = 0;
+
+	if (c->n > 0) {
+		v = *c->p++;
+		c->n--;
+	}
+	return v;
+}
+
+static uint32_t
+take32(struct cursor *c)
+{
+	uint32_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		v |= (uint32_t)take8(c) << (8 * i);
+	return v;
+}
+
+static void
+take_bytes(struct cursor *c, void *dst, size_t len)
+{
+	size_t k = len < c->n ? len : c->n;
+
+	memcpy(dst, c->p, k);
+	memset((uint8_t *)dst + k, 0, len - k);
+	c->p += k;
+	c->n -= k;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char prefix[64];
+	char *eal[] = { (*argv)[0], (char *)"--no-huge", (char *)"-m", (char *)"512",
+			(char *)"--no-pci", (char *)"--no-shconf", (char *)"-l", (char *)"0",
+			(char *)"--log-level=pmd.net.cxlmem:emerg", (char *)"--log-level=lib.eal:error",
+			prefix, NULL };
+	unsigned int i;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=cxlfz%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "fuzz_window: EAL init failed: %s\n", rte_strerror(rte_errno));
+		exit(1);
+	}
+	for (i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "fz_rx%u", i);
+		rx_pool[i] = rte_pktmbuf_pool_create(name, 4095, 0, 0,
+						     pool_room[i] + RTE_PKTMBUF_HEADROOM,
+						     rte_socket_id());
+		if (rx_pool[i] == NULL)
+			goto nomem;
+	}
+	tx_pool = rte_pktmbuf_pool_create("fz_tx", 1023, 0, 0, 10240 + RTE_PKTMBUF_HEADROOM,
+					  rte_socket_id());
+	if (tx_pool == NULL)
+		goto nomem;
+	cxlmem_coherence_init();
+	snprintf(win_path, sizeof(win_path), "/dev/shm/cxlmem-fuzz-%d", (int)getpid());
+	return 0;
+nomem:
+	fprintf(stderr, "fuzz_window: mempool: %s\n", rte_strerror(rte_errno));
+	exit(1);
+}
+
+/* ---- target 0: superblock ------------------------------------------------ */
+
+static void
+fuzz_superblock(struct cursor *c)
+{
+	struct cxlmem_superblock sb;
+	uint64_t win;
+	uint32_t q = 0, r = 0, b = 0, i;
+
+	take_bytes(c, &sb, sizeof(sb));
+	take_bytes(c, &win, sizeof(win));
+	if (cxlmem_sb_check(&sb, win, &q, &r, &b) != 0)
+		return;
+	FZ_ASSERT(q >= 1 && q <= CXLMEM_MAX_QUEUES, "q=%u", q);
+	FZ_ASSERT(rte_is_power_of_2(r) && r >= CXLMEM_MIN_RING_SIZE && r <= CXLMEM_MAX_RING_SIZE,
+		  "r=%u", r);
+	FZ_ASSERT(b >= CXLMEM_MIN_BUF_SIZE && b <= CXLMEM_MAX_BUF_SIZE && b % CXLMEM_LINE == 0,
+		  "b=%u", b);
+	/* Every byte a port of this geometry touches lies inside the window. */
+	for (i = 0; i < q; i++) {
+		uint64_t end = cxlmem_ring_offset(i, CXLMEM_DIR_D2H, r, b) +
+			       cxlmem_buf_offset(r) + (uint64_t)r * b;
+
+		FZ_ASSERT(end <= win, "queue %u ends at %lu, window %lu", i,
+			  (unsigned long)end, (unsigned long)win);
+	}
+}
+
+/* ---- targets 1 and 2: one ring ------------------------------------------ */
+
+/* What a ring is built from: exact-size heap blocks. */
+struct ring {
+	struct cxlmem_queue q;
+	uint32_t *prod;
+	uint32_t *cons;
+	struct cxlmem_desc *desc;
+	uint8_t *bufs;
+};
+
+static const uint32_t ring_sizes[4] = { 64, 128, 256, 64 };
+static const uint32_t buf_sizes[4] = { 256, 320, 2048, 9216 };
+
+static void
+ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
+{
+	memset(&r->q, 0, sizeof(r->q));
+	r->prod = malloc(sizeof(uint32_t));
+	r->cons = malloc(sizeof(uint32_t));
+	r->desc = calloc(rsize, sizeof(struct cxlmem_desc));
+	r->bufs = malloc((size_t)rsize * bsize);
+	if (r->prod == NULL || r->cons == NULL || r->desc == NULL || r->bufs == NULL)
+		abort();
+	r->q.prod = r->prod;
+	r->q.cons = r->cons;
+	r->q.desc = r->desc;
+	r->q.bufs = r->bufs;
+	r->q.ring_size = rsize;
+	r->q.mask = rsize - 1;
+	r->q.buf_size = bsize;
+	r->q.enabled = true;
+	rte_spinlock_init(&r->q.lock);
+}
+
+static void
+ring_free(struct ring *r)
+{
+	free(r->prod);
+	free(r->cons);
+	free(r->desc);
+	free(r->bufs);
+}
+
+/* Byte o of slot s's buffer: a pattern the reference reading can predict. */
+static inline uint8_t
+pat(uint32_t s, uint32_t o)
+{
+	return (uint8_t)(s * 131u + o * 7u + (o >> 8));
+}
+
+/* One frame as the reference reading of the ring expects it. */
+struct ref_frame {
+	uint32_t first_slot;
+	uint32_t nslots;
+	uint32_t len;
+};
+
+/*
+ * The receiver's rules, read from cxlmem_layout.h and cxlmem_rxtx.c's
+ * contract, applied to a copy of the ring: returns frames expected from
+ * one burst of nb, sets *new_cons and *errors.
+ */
+static unsigned int
+ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t room,
+       uint32_t cons, uint32_t prod, unsigned int nb, struct ref_frame *out,
+       uint32_t *new_cons, uint64_t *errors, uint64_t *bad_index)
+{
+	const uint32_t max_chain = CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE;
+	uint32_t avail = prod - cons;
+	unsigned int nf = 0;
+
+	*errors = 0;
+	*bad_index = 0;
+	if (avail > rsize) {
+		*bad_index = 1;
+		*new_cons = prod;
+		return 0;
+	}
+	while (nf < nb && avail != 0) {
+		uint32_t n = 0, total = 0;
+		int ok = 0;
+
+		while (n < avail && n < max_chain) {
+			const struct cxlmem_desc *d = &desc[(cons + n) & (rsize - 1)];
+
+			n++;
+			if (d->len == 0 || d->len > bsize)
+				break;
+			total += d->len;
+			if (total > CXLMEM_MAX_FRAME_LEN)
+				break;
+			if (!(d->flags & CXLMEM_DESC_F_MORE)) {
+				ok = 1;
+				break;
+			}
+		}
+		if (ok && (total + room - 1) / room > 128)
+			ok = 0;
+		if (ok) {
+			out[nf].first_slot = cons;
+			out[nf].nslots = n;
+			out[nf].len = total;
+			nf++;
+		} else {
+			(*errors)++;
+		}
+		cons += n;
+		avail -= n;
+	}
+	*new_cons = cons;
+	return nf;
+}
+
+static void
+check_mbuf_chain(const struct rte_mbuf *m)
+{
+	const struct rte_mbuf *s;
+	uint32_t sum = 0, segs = 0;
+
+	FZ_ASSERT(m->pkt_len >= 1 && m->pkt_len <= CXLMEM_MAX_FRAME_LEN, "pkt_len %u", m->pkt_len);
+	for (s = m; s != NULL; s = s->next) {
+		FZ_ASSERT((uint32_t)s->data_off + s->data_len <= s->buf_len,
+			  "segment %u: data_off %u + data_len %u > buf_len %u", segs, s->data_off,
+			  s->data_len, s->buf_len);
+		sum += s->data_len;
+		segs++;
+		FZ_ASSERT(segs <= 128, "more than 128 segments");
+	}
+	FZ_ASSERT(sum == m->pkt_len && segs == m->nb_segs, "sum %u pkt_len %u segs %u nb_segs %u",
+		  sum, m->pkt_len, segs, m->nb_segs);
+}
+
+static void
+fuzz_rx(struct cursor *c)
+{
+	const uint8_t cfg = take8(c);
+	const bool flush = cfg & 1;
+	const uint32_t rsize = ring_sizes[(cfg >> 1) & 3];
+	const uint32_t bsize = buf_sizes[(cfg >> 3) & 3];
+	const unsigned int pidx = ((cfg >> 5) & 3) % 3;
+	struct ref_frame ref[64];
+	struct rte_mbuf *got[64];
+	struct cxlmem_desc *snap;
+	struct ring r;
+	uint32_t cons, prod, i, s;
+	unsigned int nb, round;
+
+	ring_make(&r, rsize, bsize);
+	r.q.mp = rx_pool[pidx];
+	r.q.mbuf_room = pool_room[pidx];
+	cons = take32(c);
+	/* Mostly a producer close to cons, sometimes anything. */
+	prod = take8(c) & 0x80 ? take32(c) : cons + (take32(c) & (2 * rsize - 1));
+	nb = 1 + take8(c) % 64;
+	*r.prod = prod;
+	*r.cons = cons;
+	r.q.head = cons;
+	/* Descriptors from the input, starting at the slot read first. */
+	for (i = 0; i < rsize && c->n > 0; i++) {
+		struct cxlmem_desc *d = &r.desc[(cons + i) & (rsize - 1)];
+
+		take_bytes(c, d, sizeof(*d));
+	}
+	for (s = 0; s < rsize; s++)
+		for (i = 0; i < bsize; i++)
+			r.bufs[(size_t)s * bsize + i] = pat(s, i);
+	snap = malloc(rsize * sizeof(*snap));
+	if (snap == NULL)
+		abort();
+	memcpy(snap, r.desc, rsize * sizeof(*snap));
+
+	for (round = 0; round < 3; round++) {
+		uint32_t want_cons;
+		uint64_t want_err, want_bad, err0 = r.q.errors, bad0 = r.q.bad_index;
+		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.head, prod, nb,
+					 ref, &want_cons, &want_err, &want_bad);
+		uint16_t n = flush ? eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb) :
+				     eth_cxlmem_rx(&r.q, got, (uint16_t)nb);
+
+		FZ_ASSERT(n == nf, "burst delivered %u frames, the ring holds %u", n, nf);
+		FZ_ASSERT(r.q.head == want_cons && *r.cons == want_cons,
+			  "consumer index %u (published %u), expected %u", r.q.head, *r.cons,
+			  want_cons);
+		FZ_ASSERT(r.q.errors - err0 == want_err && r.q.bad_index - bad0 == want_bad,
+			  "errors +%lu bad_index +%lu, expected +%lu +%lu",
+			  (unsigned long)(r.q.errors - err0), (unsigned long)(r.q.bad_index - bad0),
+			  (unsigned long)want_err, (unsigned long)want_bad);
+		for (i = 0; i < n; i++) {
+			const struct rte_mbuf *seg = got[i];
+			uint32_t k, o = 0, so = 0;
+
+			check_mbuf_chain(got[i]);
+			FZ_ASSERT(got[i]->pkt_len == ref[i].len, "frame %u: %u bytes, expected %u",
+				  i, got[i]->pkt_len, ref[i].len);
+			/* Byte for byte: slot by slot, segment by segment. */
+			for (k = 0; k < ref[i].nslots; k++) {
+				const uint32_t slot = (ref[i].first_slot + k) & (rsize - 1);
+				const uint32_t l = snap[slot].len;
+				uint32_t b;
+
+				for (b = 0; b < l; b++, o++) {
+					while (so == seg->data_len) {
+						seg = seg->next;
+						so = 0;
+					}
+					FZ_ASSERT(rte_pktmbuf_mtod(seg, uint8_t *)[so] == pat(slot, b),
+						  "frame %u byte %u differs", i, o);
+					so++;
+				}
+			}
+			rte_pktmbuf_free(got[i]);
+		}
+		if (n == 0)
+			break;
+	}
+	free(snap);
+	ring_free(&r);
+}
+
+static struct rte_mbuf *
+fuzz_mbuf(struct cursor *c)
+{
+	const uint8_t kind = take8(c);
+	uint32_t len = take32(c) % 10001;
+	uint32_t nsegs = 1 + (kind >> 4) % 8, left = len, k;
+	struct rte_mbuf *head = NULL, *prev = NULL;
+
+	for (k = 0; k < nsegs; k++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tx_pool);
+		uint32_t n = k + 1 == nsegs ? left : left / 2;
+
+		if (m == NULL)
+			break;
+		if (n > 10240)
+			n = 10240;
+		memset(rte_pktmbuf_mtod(m, uint8_t *), (int)(k + 1), n);
+		m->data_len = (uint16_t)n;
+		left -= n;
+		if (head == NULL) {
+			head = m;
+			head->pkt_len = n;
+		} else {
+			prev->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		prev = m;
+	}
+	/* Sometimes a pkt_len that the segments do not back. */
+	if (head != NULL && (kind & 1))
+		head->pkt_len += kind >> 1;
+	return head;
+}
+
+static void
+fuzz_tx(struct cursor *c)
+{
+	const uint8_t cfg = take8(c);
+	const bool flush = cfg & 1;
+	const uint32_t rsize = ring_sizes[(cfg >> 1) & 3];
+	const uint32_t bsize = buf_sizes[(cfg >> 3) & 3];
+	struct rte_mbuf *pkts[32];
+	struct ring r;
+	uint8_t *shadow;
+	uint32_t head, peer, s, held, rel;
+	unsigned int n, i, round;
+
+	ring_make(&r, rsize, bsize);
+	memset(r.bufs, 0xa5, (size_t)rsize * bsize);
+	head = take32(c);
+	r.q.head = head;
+	r.q.peer_cons = head - rsize;  /* as after queue setup: assume full */
+	*r.prod = head;
+	shadow = malloc((size_t)rsize * bsize);
+	if (shadow == NULL)
+		abort();
+
+	/* rel: the furthest the receiver has released (never moves back). */
+	rel = head - rsize;
+	for (round = 0; round < 3 && c->n > 0; round++) {
+		/* The receiver's consumer index: honest (moves forward, never
+		 * past head) or hostile (anything). */
+		peer = take8(c) & 0x80 ? take32(c) : rel + take32(c) % (head - rel + 1);
+		*r.cons = peer;
+		if ((uint32_t)(peer - rel) <= (uint32_t)(head - rel))
+			rel = peer;
+		held = head - rel;
+		/* Slots [head - held, head) are not released: they must not change. */
+		memcpy(shadow, r.bufs, (size_t)rsize * bsize);
+		n = 1 + take8(c) % 32;
+		for (i = 0; i < n; i++) {
+			pkts[i] = fuzz_mbuf(c);
+			if (pkts[i] == NULL)
+				break;
+		}
+		n = i;
+		i = flush ? eth_cxlmem_tx_flush(&r.q, pkts, (uint16_t)n) :
+			    eth_cxlmem_tx(&r.q, pkts, (uint16_t)n);
+		FZ_ASSERT(i <= n, "tx returned %u of %u", i, n);
+		for (; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		FZ_ASSERT(*r.prod == r.q.head, "published prod %u, head %u", *r.prod, r.q.head);
+		FZ_ASSERT((uint32_t)(r.q.head - r.q.peer_cons) <= rsize,
+			  "head %u runs more than a ring ahead of cons %u", r.q.head, r.q.peer_cons);
+		for (s = 0; s < held; s++) {
+			const uint32_t slot = (head - held + s) & (rsize - 1);
+
+			FZ_ASSERT(memcmp(shadow + (size_t)slot * bsize, r.bufs + (size_t)slot * bsize,
+					 bsize) == 0, "unreleased slot %u overwritten", slot);
+		}
+		head = r.q.head;
+	}
+	FZ_ASSERT(rte_mempool_in_use_count(tx_pool) == 0, "%u tx mbufs leaked",
+		  rte_mempool_in_use_count(tx_pool));
+	free(shadow);
+	ring_free(&r);
+}
+
+/* ---- target 3: attach a real port to a fuzzed window --------------------- */
+
+#define FZ_RSIZE 64u
+#define FZ_BSIZE 256u
+
+static void
+fuzz_attach(struct cursor *c)
+{
+	const uint8_t cfg = take8(c);
+	const uint64_t full = cxlmem_window_bytes(1, FZ_RSIZE, FZ_BSIZE);
+	const uint64_t ring = cxlmem_ring_offset(0, CXLMEM_DIR_H2D, FZ_RSIZE, FZ_BSIZE);
+	struct rte_eth_conf conf = { 0 };
+	struct rte_mbuf *pkts[32];
+	uint8_t head[3 * CXLMEM_LINE], ringhead[2 * CXLMEM_LINE];
+	char args[256];
+	uint8_t *map;
+	uint64_t size;
+	uint16_t port;
+	unsigned int i, k;
+	int ret;
+
+	take_bytes(c, head, sizeof(head));
+	take_bytes(c, ringhead, sizeof(ringhead));
+	/* The device's own control line says "offline" unless asked (rarely):
+	 * otherwise probe waits link_timeout for a heartbeat that never comes. */
+	if ((cfg & 0x0a) != 0x0a)
+		((struct cxlmem_ctrl *)(head + CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE)))->state =
+			CXLMEM_STATE_OFFLINE;
+	/* Mostly the right size; sometimes truncated anywhere. */
+	size = cfg & 4 ? (full * (uint64_t)take8(c)) / 255 : full;
+
+	if (win_fd < 0) {
+		win_fd = open(win_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (win_fd < 0)
+			abort();
+	}
+	if (ftruncate(win_fd, 0) != 0 || ftruncate(win_fd, (off_t)size) != 0)
+		abort();
+	if (size > 0 && pwrite(win_fd, head, RTE_MIN(size, (uint64_t)sizeof(head)), 0) < 0)
+		abort();
+	if (size > ring && pwrite(win_fd, ringhead, RTE_MIN(size - ring, (uint64_t)sizeof(ringhead)),
+				  (off_t)ring) < 0)
+		abort();
+
+	snprintf(args, sizeof(args), "role=device,path=%s,queues=1,rsize=%u,bsize=%u,"
+		 "link_timeout=20%s", win_path, FZ_RSIZE, FZ_BSIZE,
+		 cfg & 1 ? ",coherence=flush" : "");
+	ret = rte_vdev_init("net_cxlmem_fz", args);
+	if (ret != 0) {
+		FZ_ASSERT(rte_eth_dev_get_port_by_name("net_cxlmem_fz", &port) != 0,
+			  "failed probe left a port behind");
+		return;
+	}
+	FZ_ASSERT(size >= full, "probe accepted a %lu-byte window, geometry needs %lu",
+		  (unsigned long)size, (unsigned long)full);
+	FZ_ASSERT(rte_eth_dev_get_port_by_name("net_cxlmem_fz", &port) == 0, "no port");
+	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 0, rte_socket_id(), NULL, rx_pool[cfg >> 7]) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 0, rte_socket_id(), NULL) != 0 ||
+	    rte_eth_dev_start(port) != 0)
+		goto out;
+
+	/* The hostile host: rewrite the ring under the running port. */
+	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED, win_fd, 0);
+	if (map == MAP_FAILED)
+		abort();
+	for (k = 0; k < 4 && c->n > 0; k++) {
+		struct cxlmem_ring_prod *rp = (struct cxlmem_ring_prod *)(map + ring);
+		struct cxlmem_ring_cons *rc = (struct cxlmem_ring_cons *)(map + ring + CXLMEM_LINE);
+		struct cxlmem_desc *d = (struct cxlmem_desc *)(map + ring + CXLMEM_DESC_OFFSET);
+		const uint32_t cons = __atomic_load_n(&rc->cons, __ATOMIC_ACQUIRE);
+		const uint8_t nd = take8(c) % 65;
+		uint16_t n;
+
+		for (i = 0; i < nd; i++)
+			take_bytes(c, &d[(cons + i) & (FZ_RSIZE - 1)], sizeof(*d));
+		__atomic_store_n(&rp->prod, take8(c) & 0x80 ? take32(c) : cons + nd,
+				 __ATOMIC_RELEASE);
+		n = rte_eth_rx_burst(port, 0, pkts, 32);
+		for (i = 0; i < n; i++) {
+			check_mbuf_chain(pkts[i]);
+			rte_pktmbuf_free(pkts[i]);
+		}
+		/* And send a few frames into the other ring. */
+		n = 1 + take8(c) % 8;
+		for (i = 0; i < n; i++) {
+			pkts[i] = rte_pktmbuf_alloc(tx_pool);
+			if (pkts[i] == NULL)
+				break;
+			rte_pktmbuf_append(pkts[i], (uint16_t)(60 + 100 * i));
+		}
+		n = (uint16_t)i;
+		i = rte_eth_tx_burst(port, 0, pkts, n);
+		for (; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+	}
+	munmap(map, full);
+	rte_eth_dev_stop(port);
+out:
+	rte_eth_dev_close(port);
+	FZ_ASSERT(rte_vdev_uninit("net_cxlmem_fz") == 0, "remove failed");
+	for (i = 0; i < 3; i++)
+		FZ_ASSERT(rte_mempool_in_use_count(rx_pool[i]) == 0, "rx mbufs leaked");
+	FZ_ASSERT(rte_mempool_in_use_count(tx_pool) == 0, "tx mbufs leaked");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cursor c = { data, size };
+
+	switch (take8(&c) % 4) {
+	case 0:
+		fuzz_superblock(&c);
+		break;
+	case 1:
+		fuzz_rx(&c);
+		break;
+	case 2:
+		fuzz_tx(&c);
+		break;
+	default:
+		fuzz_attach(&c);
+		break;
+	}
+	return 0;
+}
