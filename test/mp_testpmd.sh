@@ -13,6 +13,24 @@ set -euo pipefail
 
 plugin=$(readlink -f "$1")
 tmp=$(mktemp -d /tmp/cxlmem-mp.XXXXXX)
+plugin_dir=""
+
+# EAL refuses a -d plugin below a world-writable folder (any parent, e.g. a
+# checkout under /tmp): then load a copy from a private folder under /run.
+world_writable_parent() {
+	local d
+	d=$(dirname "$1")
+	while [ "$d" != / ]; do
+		[ -n "$(find "$d" -maxdepth 0 -perm -0002 2>/dev/null)" ] && return 0
+		d=$(dirname "$d")
+	done
+	return 1
+}
+if world_writable_parent "$plugin"; then
+	plugin_dir=$(mktemp -d /run/cxlmem-plugin.XXXXXX)
+	cp "$plugin" "$plugin_dir/"
+	plugin="$plugin_dir/$(basename "$plugin")"
+fi
 win=/dev/shm/cxlmem-mp-$$
 huge_dir=""
 huge_before=""
@@ -29,6 +47,7 @@ cleanup() {
 		echo "$huge_before" > /proc/sys/vm/nr_hugepages || true
 	fi
 	rm -rf "$tmp" /dev/shm/cxlmem-mp-$$*
+	[ -z "$plugin_dir" ] || rm -rf "$plugin_dir"
 	rm -rf /var/run/dpdk/cxlmp$$*
 }
 trap cleanup EXIT
