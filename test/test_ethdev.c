@@ -285,6 +285,44 @@ test_ring_full(uint16_t host, uint16_t dev)
 	CHECK(got == sent, "received %u of %u after ring full", got, sent);
 }
 
+/* A frame of several slots, sent alone, when the sender's cached view of
+ * the ring says fewer slots are free than it needs: the TX burst must read
+ * the consumer index again rather than report the ring full forever. */
+static void
+test_jumbo_alone(uint16_t host, uint16_t dev)
+{
+	struct rte_mbuf *pkts[BURST], *m;
+	uint32_t sent = 0, got = 0, i;
+	uint16_t n;
+
+	/* 1023 small frames: the host's cache now says 1 slot is free. */
+	while (sent < 1023) {
+		n = (uint16_t)RTE_MIN(1023u - sent, (uint32_t)BURST);
+		for (i = 0; i < n; i++)
+			pkts[i] = make_frame(64, sent + i, 2, 10000);
+		n = rte_eth_tx_burst(host, 2, pkts, n);
+		sent += n;
+		if (n == 0)
+			break;
+	}
+	CHECK(sent == 1023, "queued %u of 1023", sent);
+	while ((n = rte_eth_rx_burst(dev, 2, pkts, BURST)) > 0) {
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		got += n;
+	}
+	CHECK(got == sent, "drained %u of %u", got, sent);
+	m = make_frame(9000, 0, 2, 10000);
+	n = rte_eth_tx_burst(host, 2, &m, 1);
+	CHECK(n == 1, "a lone 9000-byte frame was refused with the ring empty");
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	n = rte_eth_rx_burst(dev, 2, pkts, BURST);
+	CHECK(n == 1 && check_frame(pkts[0], 9000, 0, 2), "lone jumbo frame not received");
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+}
+
 static void
 test_restart(uint16_t host, uint16_t dev)
 {
@@ -498,6 +536,7 @@ main(int argc, char **argv)
 
 	test_traffic(host, dev);
 	test_ring_full(host, dev);
+	test_jumbo_alone(host, dev);
 	test_restart(host, dev);
 	test_refusals();
 
