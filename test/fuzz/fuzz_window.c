@@ -237,14 +237,15 @@ struct ref_frame {
  */
 static unsigned int
 ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t room,
-       uint32_t cons, uint32_t prod, unsigned int nb, struct ref_frame *out,
-       uint32_t *new_cons, uint64_t *errors, uint64_t *bad_index)
+       uint16_t tag, uint32_t cons, uint32_t prod, unsigned int nb, struct ref_frame *out,
+       uint32_t *new_cons, uint64_t *errors, uint64_t *stale, uint64_t *bad_index)
 {
 	const uint32_t max_chain = CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE;
 	uint32_t avail = prod - cons;
 	unsigned int nf = 0;
 
 	*errors = 0;
+	*stale = 0;
 	*bad_index = 0;
 	if (avail > rsize) {
 		*bad_index = 1;
@@ -253,12 +254,17 @@ ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t 
 	}
 	while (nf < nb && avail != 0) {
 		uint32_t n = 0, total = 0;
-		int ok = 0;
+		int ok = 0, old = 0;
 
 		while (n < avail && n < max_chain) {
 			const struct cxlmem_desc *d = &desc[(cons + n) & (rsize - 1)];
 
 			n++;
+			/* Tagged for another epoch of the receiver: dropped. */
+			if (d->epoch_tag != tag) {
+				old = 1;
+				break;
+			}
 			if (d->len == 0 || d->len > bsize)
 				break;
 			total += d->len;
@@ -276,6 +282,8 @@ ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t 
 			out[nf].nslots = n;
 			out[nf].len = total;
 			nf++;
+		} else if (old) {
+			(*stale)++;
 		} else {
 			(*errors)++;
 		}
@@ -346,9 +354,11 @@ fuzz_rx(struct cursor *c)
 
 	for (round = 0; round < 3; round++) {
 		uint32_t want_cons;
-		uint64_t want_err, want_bad, err0 = r.q.errors, bad0 = r.q.bad_index;
-		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.head, prod, nb,
-					 ref, &want_cons, &want_err, &want_bad);
+		uint64_t want_err, want_stale, want_bad, err0 = r.q.errors, bad0 = r.q.bad_index,
+			 stale0 = r.q.stale;
+		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.epoch_tag, r.q.head,
+					 prod, nb, ref, &want_cons, &want_err, &want_stale,
+					 &want_bad);
 		uint16_t n = flush ? eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb) :
 				     eth_cxlmem_rx(&r.q, got, (uint16_t)nb);
 
@@ -360,6 +370,8 @@ fuzz_rx(struct cursor *c)
 			  "errors +%lu bad_index +%lu, expected +%lu +%lu",
 			  (unsigned long)(r.q.errors - err0), (unsigned long)(r.q.bad_index - bad0),
 			  (unsigned long)want_err, (unsigned long)want_bad);
+		FZ_ASSERT(r.q.stale - stale0 == want_stale, "stale +%lu, expected +%lu",
+			  (unsigned long)(r.q.stale - stale0), (unsigned long)want_stale);
 		for (i = 0; i < n; i++) {
 			const struct rte_mbuf *seg = got[i];
 			uint32_t k, o = 0, so = 0;
