@@ -186,39 +186,48 @@ check_frame(struct end *e, uint16_t q, struct rte_mbuf *m)
 	e->got_bytes[q] += m->pkt_len;
 }
 
+/* One pass over queue q of end e: top up and send its pending frames
+ * (what the PMD does not take stays pending, in order), then receive and
+ * check a burst. */
+static void
+poll_queue(struct end *e, uint16_t q)
+{
+	struct rte_mbuf *rx[BURST];
+	uint16_t i, n;
+
+	if (!stop_sending) {
+		while (e->npending[q] < BURST) {
+			struct rte_mbuf *m = make_frame(e, q, e->sent[q] + e->npending[q]);
+
+			if (m == NULL)
+				break;
+			e->pending[q][e->npending[q]++] = m;
+		}
+		n = rte_eth_tx_burst(e->port, q, e->pending[q], e->npending[q]);
+		for (i = 0; i < n; i++)
+			e->sent_bytes[q] += e->pending[q][i]->pkt_len;
+		/* The PMD freed what it took; keep the rest, in order. */
+		memmove(e->pending[q], e->pending[q] + n,
+			(e->npending[q] - n) * sizeof(e->pending[q][0]));
+		e->npending[q] -= n;
+		e->sent[q] += n;
+	}
+	n = rte_eth_rx_burst(e->port, q, rx, BURST);
+	for (i = 0; i < n; i++) {
+		check_frame(e, q, rx[i]);
+		rte_pktmbuf_free(rx[i]);
+	}
+}
+
 static int
 run_end(void *arg)
 {
 	struct end *e = arg;
-	struct rte_mbuf *rx[BURST];
-	uint16_t q, i, n;
+	uint16_t q;
 
-	while (!stop_all) {
-		for (q = 0; q < NB_Q; q++) {
-			if (!stop_sending) {
-				while (e->npending[q] < BURST) {
-					struct rte_mbuf *m = make_frame(e, q, e->sent[q] + e->npending[q]);
-
-					if (m == NULL)
-						break;
-					e->pending[q][e->npending[q]++] = m;
-				}
-				n = rte_eth_tx_burst(e->port, q, e->pending[q], e->npending[q]);
-				for (i = 0; i < n; i++)
-					e->sent_bytes[q] += e->pending[q][i]->pkt_len;
-				/* The PMD freed what it took; keep the rest, in order. */
-				memmove(e->pending[q], e->pending[q] + n,
-					(e->npending[q] - n) * sizeof(e->pending[q][0]));
-				e->npending[q] -= n;
-				e->sent[q] += n;
-			}
-			n = rte_eth_rx_burst(e->port, q, rx, BURST);
-			for (i = 0; i < n; i++) {
-				check_frame(e, q, rx[i]);
-				rte_pktmbuf_free(rx[i]);
-			}
-		}
-	}
+	while (!stop_all)
+		for (q = 0; q < NB_Q; q++)
+			poll_queue(e, q);
 	for (q = 0; q < NB_Q; q++)
 		rte_pktmbuf_free_bulk(e->pending[q], e->npending[q]);
 	return 0;
@@ -377,35 +386,12 @@ main(int argc, char **argv)
 	/* The main lcore drives the host end and watches the clock between bursts. */
 	{
 		struct end *e = &ends[0];
-		struct rte_mbuf *rx[BURST];
-		uint16_t n, k;
 
 		while (!stop_all) {
 			uint64_t now = rte_get_timer_cycles();
 
-			for (q = 0; q < NB_Q; q++) {
-				if (!stop_sending) {
-					while (e->npending[q] < BURST) {
-						struct rte_mbuf *m = make_frame(e, q, e->sent[q] + e->npending[q]);
-
-						if (m == NULL)
-							break;
-						e->pending[q][e->npending[q]++] = m;
-					}
-					n = rte_eth_tx_burst(e->port, q, e->pending[q], e->npending[q]);
-					for (k = 0; k < n; k++)
-						e->sent_bytes[q] += e->pending[q][k]->pkt_len;
-					memmove(e->pending[q], e->pending[q] + n,
-						(e->npending[q] - n) * sizeof(e->pending[q][0]));
-					e->npending[q] -= n;
-					e->sent[q] += n;
-				}
-				n = rte_eth_rx_burst(e->port, q, rx, BURST);
-				for (k = 0; k < n; k++) {
-					check_frame(e, q, rx[k]);
-					rte_pktmbuf_free(rx[k]);
-				}
-			}
+			for (q = 0; q < NB_Q; q++)
+				poll_queue(e, q);
 			if (now - t_last > 5 * hz) {
 				double el = (double)(now - t0) / hz;
 				uint64_t f = total(ends[0].got) + total(ends[1].got);

@@ -274,5 +274,6 @@ void perf_report_table(FILE *f, const struct perf_options *o,
 int perf_report_json(const char *path, const struct perf_options *o,
 		     const struct perf_result *r, unsigned int n, double c2c_idle_ns);
 int perf_report_csv(const char *path, const struct perf_result *r, unsigned int n);
+double perf_median(double *v, unsigned int n);
 
 #endif /* CXL_PERF_H */

@@ -232,23 +232,6 @@ rx_sum(const struct perf_snap *s, unsigned int nb_cards)
 }
 
 static double
-median(double *v, unsigned int n)
-{
-	unsigned int i, j;
-
-	if (n == 0)
-		return NAN;
-	for (i = 1; i < n; i++) {
-		double t = v[i];
-
-		for (j = i; j > 0 && v[j - 1] > t; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
-	}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double
 delta_ratio(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1, uint64_t pkts)
 {
 	if (a0 == UINT64_MAX || a1 == UINT64_MAX || b0 == UINT64_MAX || b1 == UINT64_MAX ||
@@ -516,12 +499,12 @@ run_point(struct perf_env *env, const struct perf_runner *run, enum perf_mode mo
 			      (double)gcyc / (lcore_cyc * o->nb_gen_lcores) : NAN;
 		r->peer_busy = mode == PERF_MODE_THROUGHPUT ?
 			       (double)pcyc / (lcore_cyc * (o->nb_peer_lcores ? o->nb_peer_lcores : 1)) : NAN;
-		r->c2c_ns = c == 0 ? median(c2c_all, nc) : agg->c2c_ns;
+		r->c2c_ns = c == 0 ? perf_median(c2c_all, nc) : agg->c2c_ns;
 		r->load1 = load1();
 		if (c == 0) {
-			r->mpps_near = median(near, nn) / (mode == PERF_MODE_LATENCY ? 2 : 1);
-			r->mpps_far = median(far, nf) / (mode == PERF_MODE_LATENCY ? 2 : 1);
-			r->mpps_shared = median(shared, nsh) / (mode == PERF_MODE_LATENCY ? 2 : 1);
+			r->mpps_near = perf_median(near, nn) / (mode == PERF_MODE_LATENCY ? 2 : 1);
+			r->mpps_far = perf_median(far, nf) / (mode == PERF_MODE_LATENCY ? 2 : 1);
+			r->mpps_shared = perf_median(shared, nsh) / (mode == PERF_MODE_LATENCY ? 2 : 1);
 			r->n_near = nn;
 			r->n_far = nf;
 			r->n_shared = nsh;

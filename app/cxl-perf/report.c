@@ -39,8 +39,9 @@ metric(const struct perf_result *r, enum ratio_metric m)
 	}
 }
 
-static double
-median_d(double *v, unsigned int n)
+/* Median of v[0..n) (sorts v in place); NAN when n is 0. */
+double
+perf_median(double *v, unsigned int n)
 {
 	unsigned int i, j;
 
@@ -85,7 +86,7 @@ ratio(const struct perf_result *r, unsigned int n, const struct perf_result *a,
 				v[k++] = x / y;
 		}
 	}
-	return median_d(v, k);
+	return perf_median(v, k);
 }
 
 /* median over rounds of aggregate(k cards) / aggregate(1 card), same tp */
@@ -104,7 +105,7 @@ scale_ratio(const struct perf_result *r, unsigned int n, const struct perf_resul
 			    r[j].nb_cards == 1 && r[j].round == r[i].round && r[j].rx_mpps > 0)
 				v[k++] = r[i].rx_mpps / r[j].rx_mpps;
 	}
-	return median_d(v, k);
+	return perf_median(v, k);
 }
 
 static double
