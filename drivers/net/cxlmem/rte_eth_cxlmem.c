@@ -648,6 +648,7 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	struct cxlmem_window *w = &proc_priv(dev)->win;
 	struct cxlmem_queue *q;
 	uint8_t *ring;
+	bool is_tx;
 	int node = w->numa_node >= 0 ? w->numa_node : socket;
 
 	q = rte_zmalloc_socket("cxlmem_queue", sizeof(*q), RTE_CACHE_LINE_SIZE, node);
@@ -669,8 +670,11 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	rte_spinlock_init(&q->lock);
 	/* A TX queue set up while the link is up sends at once; an RX queue
 	 * waits for the next resync, which drops the ring's backlog. */
-	q->enabled = dir == (pi->params.role == CXLMEM_ROLE_HOST ? CXLMEM_DIR_H2D :
-			     CXLMEM_DIR_D2H) && pi->link_up;
+	is_tx = dir == (pi->params.role == CXLMEM_ROLE_HOST ? CXLMEM_DIR_H2D : CXLMEM_DIR_D2H);
+	q->enabled = is_tx && pi->link_up;
+	/* Tagged as resync_with_peer() would (TX: the peer epoch we have
+	 * acknowledged; RX: ours); the next resync sets both again. */
+	q->epoch_tag = (uint16_t)(is_tx ? pi->synced_peer_epoch : pi->my_epoch);
 	return q;
 }
 
