@@ -272,10 +272,18 @@ setup(uint16_t port, struct rte_mempool *rxp)
 	return rte_eth_dev_start(port);
 }
 
+static char win[128];
+
+static void
+remove_window(void)
+{
+	unlink(win);
+}
+
 int
 main(int argc, char **argv)
 {
-	char prefix[64], win[128], args[512];
+	char prefix[64], args[512];
 	const char *extra = "";
 	char *eal[32];
 	int eal_argc = 0, opt, i;
@@ -340,6 +348,7 @@ main(int argc, char **argv)
 	}
 	snprintf(win, sizeof(win), "/dev/shm/cxlmem-soak-%d", (int)getpid());
 	unlink(win);
+	atexit(remove_window); /* every exit, the early failures too */
 	for (i = 0; i < 2; i++) {
 		char name[32];
 

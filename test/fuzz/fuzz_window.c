@@ -106,6 +106,12 @@ take_bytes(struct cursor *c, void *dst, size_t len)
 	c->n -= k;
 }
 
+static void
+remove_window(void)
+{
+	unlink(win_path);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -138,6 +144,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		goto nomem;
 	cxlmem_coherence_init();
 	snprintf(win_path, sizeof(win_path), "/dev/shm/cxlmem-fuzz-%d", (int)getpid());
+	atexit(remove_window);
 	return 0;
 nomem:
 	fprintf(stderr, "fuzz_window: mempool: %s\n", rte_strerror(rte_errno));
