@@ -224,27 +224,38 @@ job_tx(struct perf_worker *w)
 	return 0;
 }
 
+/* Receive a burst on one item and count it; *bytes gets its frame bytes. */
+static inline uint16_t
+rx_counted(struct perf_worker *w, struct perf_item *it, struct rte_mbuf **pkts,
+	   uint64_t *bytes)
+{
+	uint16_t n = rte_eth_rx_burst(it->port, it->queue, pkts, w->burst);
+	uint16_t k;
+
+	*bytes = 0;
+	for (k = 0; k < n; k++)
+		*bytes += pkts[k]->pkt_len;
+	it->qs->rx_pkts += n;
+	it->qs->rx_bytes += *bytes;
+	return n;
+}
+
 static int
 job_rx(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
-	uint64_t t_prev = rte_rdtsc(), now;
-	unsigned int i, k;
+	uint64_t t_prev = rte_rdtsc(), now, bytes;
+	unsigned int i;
 
 	while (!*w->stop) {
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
-			uint16_t n = rte_eth_rx_burst(it->port, it->queue, pkts, w->burst);
-			uint64_t bytes = 0;
+			uint16_t n = rx_counted(w, it, pkts, &bytes);
 
 			if (n == 0) {
 				t_prev = rte_rdtsc();
 				continue;
 			}
-			for (k = 0; k < n; k++)
-				bytes += pkts[k]->pkt_len;
-			it->qs->rx_pkts += n;
-			it->qs->rx_bytes += bytes;
 			rte_pktmbuf_free_bulk(pkts, n);
 			now = rte_rdtsc();
 			it->qs->busy_cyc += now - t_prev;
@@ -258,24 +269,19 @@ static int
 job_reflect(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
-	uint64_t t_prev = rte_rdtsc(), now;
-	unsigned int i, k;
+	uint64_t t_prev = rte_rdtsc(), now, bytes;
+	unsigned int i;
 
 	while (!*w->stop) {
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
-			uint16_t n = rte_eth_rx_burst(it->port, it->queue, pkts, w->burst);
+			uint16_t n = rx_counted(w, it, pkts, &bytes);
 			uint16_t sent = 0;
-			uint64_t bytes = 0;
 
 			if (n == 0) {
 				t_prev = rte_rdtsc();
 				continue;
 			}
-			for (k = 0; k < n; k++)
-				bytes += pkts[k]->pkt_len;
-			it->qs->rx_pkts += n;
-			it->qs->rx_bytes += bytes;
 			/* echo everything: a dropped echo would read as loss */
 			while (sent < n && !*w->stop) {
 				uint16_t s = rte_eth_tx_burst(it->port, it->queue, pkts + sent, n - sent);
