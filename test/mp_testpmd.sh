@@ -8,29 +8,21 @@
 # secondary process (dpdk-proc-info --stats/--xstats) attaches to a
 # primary's port; the hugepage reservation is undone at exit.
 #
+# Then the multi-process datapath (issue 10, item 12): the host end's port
+# is shared by a testpmd primary and a testpmd secondary, each polling its
+# own queue pair (--num-procs 2, --proc-id 0/1), against a device end with
+# both queues; frames must flow through both queues, both ways.
+#
 # Usage: mp_testpmd.sh <path to librte_net_cxlmem.so>
 set -euo pipefail
 
-plugin=$(readlink -f "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=test/plugin_path.sh
+source "$here/plugin_path.sh"
+cxlmem_plugin_path "$1"
+plugin=$CXLMEM_PLUGIN
+plugin_dir=$CXLMEM_PLUGIN_COPY
 tmp=$(mktemp -d /tmp/cxlmem-mp.XXXXXX)
-plugin_dir=""
-
-# EAL refuses a -d plugin below a world-writable folder (any parent, e.g. a
-# checkout under /tmp): then load a copy from a private folder under /run.
-world_writable_parent() {
-	local d
-	d=$(dirname "$1")
-	while [ "$d" != / ]; do
-		[ -n "$(find "$d" -maxdepth 0 -perm -0002 2>/dev/null)" ] && return 0
-		d=$(dirname "$d")
-	done
-	return 1
-}
-if world_writable_parent "$plugin"; then
-	plugin_dir=$(mktemp -d /run/cxlmem-plugin.XXXXXX)
-	cp "$plugin" "$plugin_dir/"
-	plugin="$plugin_dir/$(basename "$plugin")"
-fi
 win=/dev/shm/cxlmem-mp-$$
 huge_dir=""
 huge_before=""
@@ -76,18 +68,22 @@ wait_file() { # <path>: the host end creates the window
 }
 
 common=(--no-pci -m 256 -d "$plugin" --log-level=pmd.net.cxlmem:info)
-tp=(-- -i --no-mlockall --total-num-mbufs=4096 --txd=1024 --rxd=1024)
+# Descriptor counts other than the window's ring size (1024), as apps ask
+# (issue 10, item 11): each end takes its own.
+tp=(-- -i --no-mlockall --total-num-mbufs=8192)
+tp_host=("${tp[@]}" --txd=512 --rxd=4096)
+tp_dev=("${tp[@]}" --txd=2048 --rxd=2048)
 
 # --- two processes, --no-huge ----------------------------------------------
 run_testpmd "$tmp/host.log" \
 	'sleep 3; echo "set fwd txonly"; echo "set txpkts 64"; echo start; sleep 3; echo stop; echo "show port xstats 0"; sleep 3; echo quit' \
 	-l 0,1 --no-huge --file-prefix "cxlmp$$h" "${common[@]}" \
-	--vdev="net_cxlmem0,role=host,path=$win,size=8M" "${tp[@]}"
+	--vdev="net_cxlmem0,role=host,path=$win,size=8M" "${tp_host[@]}"
 wait_file "$win"
 run_testpmd "$tmp/dev.log" \
 	'sleep 2; echo "set fwd rxonly"; echo start; sleep 5; echo stop; echo "show port xstats 0"; sleep 1; echo quit' \
 	-l 1,0 --no-huge --file-prefix "cxlmp$$d" "${common[@]}" \
-	--vdev="net_cxlmem0,role=device,path=$win" "${tp[@]}"
+	--vdev="net_cxlmem0,role=device,path=$win" "${tp_dev[@]}"
 wait "${pids[@]}" || true
 pids=()
 
@@ -146,3 +142,48 @@ pids=()
 grep -q "window_bytes_written" "$tmp/xstats.log" || fail "proc-info --xstats lacks window_bytes_written"
 [ -n "$sec_tx" ] && [ "$sec_tx" -gt 0 ] || fail "secondary saw no TX-packets on the primary's port"
 echo "ok: secondary process read the primary's counters (TX-packets $sec_tx)"
+
+# --- multi-process datapath: primary and secondary, one queue pair each ------
+# xstat <log> <name>: the last value testpmd printed for it.
+xstat() { sed -n "s/^ *$2: *\([0-9]*\).*/\1/p" "$1" | tail -1; }
+
+mp_round() { # <host mode> <device mode> <tag>
+	local hmode=$1 dmode=$2 tag=$3 mwin=$win-mp-$3
+	run_testpmd "$tmp/$tag-prim.log" \
+		"sleep 4; echo 'set fwd $hmode'; echo start; sleep 8; echo stop; echo 'show port xstats 0'; sleep 2; echo quit" \
+		-l 0,1 --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" "${common[@]}" \
+		--vdev="net_cxlmem0,role=host,path=$mwin,size=16M,queues=2" \
+		-- -i --no-mlockall --total-num-mbufs=4096 --rxq=2 --txq=2 --num-procs=2 --proc-id=0
+	wait_file "$mwin"
+	sleep 2
+	run_testpmd "$tmp/$tag-sec.log" \
+		"sleep 2; echo 'set fwd $hmode'; echo start; sleep 7; echo stop; sleep 1; echo quit" \
+		-l 1,0 --proc-type=secondary --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" \
+		"${common[@]}" \
+		-- -i --no-mlockall --rxq=2 --txq=2 --num-procs=2 --proc-id=1
+	run_testpmd "$tmp/$tag-dev.log" \
+		"sleep 2; echo 'set fwd $dmode'; echo start; sleep 9; echo stop; echo 'show port xstats 0'; sleep 1; echo quit" \
+		-l 1,0 --no-huge --file-prefix "cxlmp$$d$tag" "${common[@]}" \
+		--vdev="net_cxlmem0,role=device,path=$mwin" \
+		-- -i --no-mlockall --total-num-mbufs=4096 --rxq=2 --txq=2
+	wait "${pids[@]}" || true
+	pids=()
+}
+
+mp_round txonly rxonly h2d
+for q in 0 1; do
+	htx=$(xstat "$tmp/h2d-prim.log" "tx_q${q}_packets")
+	drx=$(xstat "$tmp/h2d-dev.log" "rx_q${q}_packets")
+	echo "host queue $q (proc-id $q) sent ${htx:-?}, device queue $q received ${drx:-?}"
+	[ -n "$htx" ] && [ "$htx" -gt 0 ] || fail "proc-id $q sent nothing on queue $q"
+	[ "$htx" = "$drx" ] || fail "queue $q: host sent $htx, device received $drx"
+done
+grep -q "secondary process mapped window" "$tmp/h2d-sec.log" ||
+	fail "the secondary did not map the window itself"
+mp_round rxonly txonly d2h
+for q in 0 1; do
+	hrx=$(xstat "$tmp/d2h-prim.log" "rx_q${q}_packets")
+	echo "device -> host queue $q: received by proc-id $q: ${hrx:-?}"
+	[ -n "$hrx" ] && [ "$hrx" -gt 0 ] || fail "proc-id $q received nothing on queue $q"
+done
+echo "ok: a primary and a secondary each polled their own queue pair of one port, both ways"

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -61,13 +62,22 @@ child_probe(const char *args, int uid)
 	int ret;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=cxlbad%d", (int)getpid());
-	if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)) {
-		printf("child: cannot drop to uid %d: %s\n", uid, strerror(errno));
-		return 100;
-	}
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
 		printf("child: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 101;
+	}
+	/* Drop to uid only now, for the probe alone: what is tested is the
+	 * window's permission, not whether EAL starts unprivileged (it needs a
+	 * runtime folder that a minimal system may not give an unprivileged
+	 * user). setuid() from root drops every capability, in every thread. */
+	if (uid >= 0 && (setgroups(0, NULL) != 0 || setgid((gid_t)uid) != 0 ||
+			 setuid((uid_t)uid) != 0)) {
+		printf("child: cannot drop to uid %d: %s\n", uid, strerror(errno));
+		return 100;
+	}
+	if (uid >= 0 && geteuid() != (uid_t)uid) {
+		printf("child: still uid %u after dropping to %d\n", geteuid(), uid);
+		return 100;
 	}
 	ret = rte_eal_hotplug_add("vdev", "net_cxlmem_bad", args);
 	/* What an application sees: the status, and whether a port exists. */
@@ -222,8 +232,8 @@ static const struct bad_case cases[] = {
 	{ "offset overflows", "role=host,path=%X,offset=99999999999G", "offset=99999999999G: expected bytes", -1 },
 	{ "offset misaligned", "role=host,path=%X,offset=100", "offset=100 is not a multiple of 4096", -1 },
 	{ "multicast mac", "role=host,path=%X,mac=01:00:00:00:00:01",
-	  "mac=01:00:00:00:00:01: expected a unicast MAC", -1 },
-	{ "bad mac", "role=host,path=%X,mac=02:00:00:00:01", "mac=02:00:00:00:01: expected a unicast MAC", -1 },
+	  "mac=01:00:00:00:00:01: expected a non-zero unicast MAC", -1 },
+	{ "bad mac", "role=host,path=%X,mac=02:00:00:00:01", "mac=02:00:00:00:01: expected a non-zero unicast MAC", -1 },
 	{ "bad coherence", "role=host,path=%X,coherence=maybe",
 	  "coherence=maybe: expected coherence=hw or coherence=flush", -1 },
 	{ "link_timeout too short", "role=host,path=%X,link_timeout=5",
@@ -235,8 +245,8 @@ static const struct bad_case cases[] = {
 	{ "wrong layout version", "role=device,path=%V", "layout version 7, this driver speaks 1", -1 },
 	{ "superblock geometry invalid", "role=device,path=%G", "superblock is inconsistent", -1 },
 	{ "superblock stride wrong", "role=device,path=%S", "superblock is inconsistent", -1 },
-	{ "superblock larger than window", "role=device,path=%B", "superblock is inconsistent", -1 },
-	{ "truncated window", "role=device,path=%s", "bsize=2048 needs", -1 },
+	{ "superblock larger than window", "role=device,path=%B", "bsize=2048, which needs", -1 },
+	{ "truncated window", "role=device,path=%s", "bsize=2048, which needs", -1 },
 	{ "truncated window (host)", "role=host,path=%s," SMALL_GEOM, "the geometry queues=1 rsize=64 bsize=256 needs", -1 },
 	{ "offset beyond end", "role=device,path=%s,offset=1G", "beyond the end of", -1 },
 	{ "offset+size beyond end", "role=host,path=%s,offset=4096,size=1M", "exceeds", -1 },
@@ -311,6 +321,16 @@ add_port(const char *name, const char *args, uint16_t *port)
 	return ret;
 }
 
+/* Sizes of a geometry (cxlmem_geometry() cannot fail for these). */
+static struct cxlmem_geometry
+geom(uint32_t q, uint32_t r, uint32_t b)
+{
+	struct cxlmem_geometry g;
+
+	cxlmem_geometry(q, r, b, &g);
+	return g;
+}
+
 /* A file holding a formatted superblock for the small geometry, altered. */
 static void
 write_window(const char *path, uint64_t size, void (*alter)(struct cxlmem_superblock *))
@@ -319,7 +339,7 @@ write_window(const char *path, uint64_t size, void (*alter)(struct cxlmem_superb
 		.magic = CXLMEM_MAGIC, .version = CXLMEM_LAYOUT_VERSION, .line_size = CXLMEM_LINE,
 		.window_size = size, .nb_queues = 1, .ring_size = 1024, .buf_size = 2048,
 		.desc_size = sizeof(struct cxlmem_desc), .queue_offset = CXLMEM_QUEUE_AREA_OFFSET,
-		.ring_stride = cxlmem_ring_stride(1024, 2048),
+		.ring_stride = geom(1, 1024, 2048).ring_stride,
 	};
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
@@ -338,7 +358,7 @@ static void alter_stride(struct cxlmem_superblock *sb) { sb->ring_stride -= 4096
 static void alter_big(struct cxlmem_superblock *sb)
 {
 	sb->nb_queues = 8;
-	sb->window_size = cxlmem_window_bytes(8, 1024, 2048);
+	sb->window_size = geom(8, 1024, 2048).window_bytes;
 }
 
 int
@@ -348,7 +368,7 @@ main(int argc, char **argv)
 	char *eal[] = { argv[0], (char *)"--no-huge", (char *)"-m", (char *)"64", (char *)"--no-pci",
 			(char *)"--no-shconf", (char *)"-l", (char *)"0",
 			(char *)"--log-level=pmd.net.cxlmem:warning", prefix, NULL };
-	const uint64_t std_size = cxlmem_window_bytes(1, 1024, 2048);
+	const uint64_t std_size = geom(1, 1024, 2048).window_bytes;
 	struct snapshot before[W_COUNT], after;
 	uint16_t p_live_h, p_live_d, p_dev, p_host, tmp;
 	unsigned int i, w, ncase = RTE_DIM(cases);

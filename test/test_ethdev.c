@@ -14,10 +14,14 @@
  * devargs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -35,11 +39,15 @@
 #define BURST 32
 
 #include "check.h"
+#include "cxlmem_layout.h"
 
 static char win_path[256];
 static const char *extra_devargs = ""; /* CXLMEM_TEST_DEVARGS, for every port */
+static bool stale_injected;            /* CXLMEM_STALE_INJECT=1: private window copies */
 static struct rte_mempool *pool;       /* 2 KiB data room: scatter for jumbo */
 static struct rte_mempool *big_pool;   /* 10 KiB data room */
+static struct rte_mempool *jumbo_pool; /* 16 KiB data room: 12000-byte frames in one segment */
+#define MAX_FRAME 16384
 static volatile int lsc_events[RTE_MAX_ETHPORTS];
 
 static int
@@ -60,10 +68,12 @@ add_port(const char *name, const char *args, uint16_t *port)
 	return rte_eth_dev_get_port_by_name(name, port);
 }
 
+/* Configure nq queue pairs with MTU mtu and nb_desc descriptors (0: the
+ * port's default), and start. */
 static int
-setup_port(uint16_t port, uint16_t nq, struct rte_mempool *mp)
+setup_port_mtu(uint16_t port, uint16_t nq, struct rte_mempool *mp, uint16_t mtu, uint16_t nb_desc)
 {
-	struct rte_eth_conf conf = { .intr_conf = { .lsc = 1 } };
+	struct rte_eth_conf conf = { .rxmode = { .mtu = mtu }, .intr_conf = { .lsc = 1 } };
 	uint16_t q;
 	int ret;
 
@@ -71,15 +81,22 @@ setup_port(uint16_t port, uint16_t nq, struct rte_mempool *mp)
 	if (ret != 0)
 		return ret;
 	for (q = 0; q < nq; q++) {
-		ret = rte_eth_rx_queue_setup(port, q, 0, rte_socket_id(), NULL, mp);
+		ret = rte_eth_rx_queue_setup(port, q, nb_desc, rte_socket_id(), NULL, mp);
 		if (ret != 0)
 			return ret;
-		ret = rte_eth_tx_queue_setup(port, q, 0, rte_socket_id(), NULL);
+		ret = rte_eth_tx_queue_setup(port, q, nb_desc, rte_socket_id(), NULL);
 		if (ret != 0)
 			return ret;
 	}
 	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
 	return rte_eth_dev_start(port);
+}
+
+/* The usual setup: jumbo frames (MTU 9000), default descriptor counts. */
+static int
+setup_port(uint16_t port, uint16_t nq, struct rte_mempool *mp)
+{
+	return setup_port_mtu(port, nq, mp, 9000, 0);
 }
 
 static int
@@ -118,15 +135,15 @@ fill(uint8_t *p, uint32_t len, uint32_t seq, uint32_t q)
 }
 
 static struct rte_mbuf *
-make_frame(uint32_t len, uint32_t seq, uint32_t q, uint32_t seg_size)
+make_frame_from(struct rte_mempool *mp, uint32_t len, uint32_t seq, uint32_t q, uint32_t seg_size)
 {
-	uint8_t tmp[10000];
+	uint8_t tmp[MAX_FRAME];
 	struct rte_mbuf *head = NULL, *prev = NULL;
 	uint32_t off = 0;
 
 	fill(tmp, len, seq, q);
 	while (off < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(big_pool);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 		uint32_t n = len - off < seg_size ? len - off : seg_size;
 
 		if (m == NULL) {
@@ -147,10 +164,16 @@ make_frame(uint32_t len, uint32_t seq, uint32_t q, uint32_t seg_size)
 	return head;
 }
 
+static struct rte_mbuf *
+make_frame(uint32_t len, uint32_t seq, uint32_t q, uint32_t seg_size)
+{
+	return make_frame_from(big_pool, len, seq, q, seg_size);
+}
+
 static int
 check_frame(struct rte_mbuf *m, uint32_t len, uint32_t seq, uint32_t q)
 {
-	uint8_t want[10000], got[10000];
+	uint8_t want[MAX_FRAME], got[MAX_FRAME];
 	const uint8_t *p;
 
 	if (m->pkt_len != len)
@@ -467,6 +490,474 @@ test_device_first(void)
 	unlink(path);
 }
 
+/* ---- issue 10: review defects and DPDK citizenship ------------------------ */
+
+/* A host/device pair on window file <win_path>.<tag>, each end with its own
+ * extra devargs, queue count and MTU; link up. Returns 0 or -1. */
+static int
+pair_up(const char *tag, const char *hextra, const char *dextra, uint16_t hq, uint16_t dq,
+	uint16_t hmtu, uint16_t dmtu, uint16_t *h, uint16_t *d)
+{
+	char args[512], hname[32], dname[32];
+
+	snprintf(hname, sizeof(hname), "net_cxlmem_%sh", tag);
+	snprintf(dname, sizeof(dname), "net_cxlmem_%sd", tag);
+	snprintf(args, sizeof(args), "role=host,path=%s.%s,%s%s%s", win_path, tag, hextra,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	if (add_port(hname, args, h) != 0)
+		return -1;
+	snprintf(args, sizeof(args), "role=device,path=%s.%s%s%s%s%s", win_path, tag,
+		 dextra[0] ? "," : "", dextra, extra_devargs[0] ? "," : "", extra_devargs);
+	if (add_port(dname, args, d) != 0)
+		return -1;
+	if (setup_port_mtu(*h, hq, big_pool, hmtu, 0) != 0 ||
+	    setup_port_mtu(*d, dq, big_pool, dmtu, 0) != 0)
+		return -1;
+	return wait_link(*h, *d, 1, 2000) ? 0 : -1;
+}
+
+static void
+pair_down(const char *tag, uint16_t h, uint16_t d)
+{
+	char name[300];
+
+	rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	snprintf(name, sizeof(name), "net_cxlmem_%sd", tag);
+	rte_eal_hotplug_remove("vdev", name);
+	snprintf(name, sizeof(name), "net_cxlmem_%sh", tag);
+	rte_eal_hotplug_remove("vdev", name);
+	snprintf(name, sizeof(name), "%s.%s", win_path, tag);
+	unlink(name);
+}
+
+/* Receive on (port, q) until nothing comes for 20 ms; frees the frames and
+ * returns how many came, and the length of the last. */
+static unsigned int
+drain(uint16_t port, uint16_t q, uint32_t *last_len)
+{
+	struct rte_mbuf *pkts[BURST];
+	unsigned int got = 0, idle = 0;
+	uint16_t n, i;
+
+	while (idle < 20) {
+		n = rte_eth_rx_burst(port, q, pkts, BURST);
+		if (n == 0) {
+			idle++;
+			rte_delay_us_sleep(1000);
+			continue;
+		}
+		idle = 0;
+		for (i = 0; i < n; i++) {
+			if (last_len != NULL)
+				*last_len = pkts[i]->pkt_len;
+			rte_pktmbuf_free(pkts[i]);
+		}
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * Item 5: a single-segment mbuf whose pkt_len says more than its data_len
+ * holds must be refused (counted), never copied: the old fast path copied
+ * pkt_len bytes, 3940 of them from beyond the segment.
+ */
+static void
+test_tx_lying_length(uint16_t host, uint16_t dev)
+{
+	struct rte_mbuf *m = make_frame(60, 1, 0, 10000);
+	uint64_t refused = xstat(host, "tx_refused");
+	uint16_t n;
+
+	m->pkt_len = 2000; /* data_len stays 60; one 2048-byte slot would take it */
+	n = rte_eth_tx_burst(host, 0, &m, 1);
+	CHECK(n == 1, "a malformed frame must be taken (and freed), tx returned %u", n);
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	CHECK(xstat(host, "tx_refused") == refused + 1, "tx_refused %" PRIu64 " (was %" PRIu64 ")",
+	      xstat(host, "tx_refused"), refused);
+	CHECK(drain(dev, 0, NULL) == 0, "a frame with data_len 60 and pkt_len 2000 was delivered");
+	/* A chain whose segments hold less than pkt_len: refused too. */
+	m = make_frame(3000, 2, 0, 1000);
+	m->pkt_len = 3500;
+	n = rte_eth_tx_burst(host, 0, &m, 1);
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	CHECK(xstat(host, "tx_refused") == refused + 2, "short chain not refused");
+	CHECK(drain(dev, 0, NULL) == 0, "a chain shorter than its pkt_len was delivered");
+}
+
+/*
+ * Item 6: one frame-size rule for every path. With bsize=16384 a 12000-byte
+ * frame fits one slot: it used to pass both ways although max_rx_pktlen is
+ * 9216. TX refuses frames above our MTU and the peer's; RX drops frames
+ * above the MTU it was configured with.
+ */
+static void
+test_frame_limits(void)
+{
+	uint16_t h, d, n;
+	struct rte_mbuf *m;
+	uint32_t len = 0;
+
+	CHECK(pair_up("lim", "queues=1,rsize=64,bsize=16384,size=4M", "", 1, 1, 9000, 1500, &h,
+		      &d) == 0, "frame-limit pair up");
+	/* Above our own limit (MTU 9000: 9022-byte frames), in one slot. */
+	m = make_frame_from(jumbo_pool, 12000, 1, 0, 16000);
+	n = rte_eth_tx_burst(h, 0, &m, 1);
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	CHECK(xstat(h, "tx_too_long") == 1, "12000-byte single-slot frame not refused (%" PRIu64 ")",
+	      xstat(h, "tx_too_long"));
+	/* Above the peer's published limit (its MTU 1500). */
+	m = make_frame(3000, 2, 0, 10000);
+	n = rte_eth_tx_burst(h, 0, &m, 1);
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	CHECK(xstat(h, "tx_too_long") == 2, "3000-byte frame to an MTU-1500 peer not refused");
+	CHECK(drain(d, 0, NULL) == 0, "a frame above the receiver's MTU was delivered");
+	/* Within both: delivered. */
+	m = make_frame(1514, 3, 0, 10000);
+	CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1, "1514-byte frame refused");
+	CHECK(drain(d, 0, &len) == 1 && len == 1514, "1514-byte frame not delivered");
+	/* RX: the device raises its MTU, the host sends 3000 bytes, the device
+	 * lowers its MTU before it polls: the frame is dropped and counted. */
+	CHECK(rte_eth_dev_set_mtu(d, 9000) == 0, "device MTU 9000");
+	rte_delay_us_sleep(50 * 1000); /* the host reads it at its next tick */
+	m = make_frame(3000, 4, 0, 10000);
+	CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1 && xstat(h, "tx_too_long") == 2,
+	      "3000-byte frame refused after the peer raised its MTU");
+	CHECK(rte_eth_dev_set_mtu(d, 1500) == 0, "device MTU 1500");
+	CHECK(drain(d, 0, NULL) == 0, "3000-byte frame delivered to an MTU-1500 receiver");
+	CHECK(xstat(d, "rx_too_long") == 1, "rx_too_long %" PRIu64, xstat(d, "rx_too_long"));
+	pair_down("lim", h, d);
+}
+
+/*
+ * Item 7: a device that gives no geometry adopts the window's; a small,
+ * correctly formatted window (64 KiB, queues=1,rsize=64,bsize=256) used to
+ * be refused against the default geometry before the window's was read.
+ */
+static void
+test_small_window(void)
+{
+	char args[512], path[300];
+	uint16_t h, d;
+	uint32_t len = 0;
+	struct rte_mbuf *m;
+
+	snprintf(path, sizeof(path), "%s.small64k", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=64K,queues=1,rsize=64,bsize=256%s%s",
+		 path, extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_sh", args, &h) == 0, "host on a 64 KiB window");
+	snprintf(args, sizeof(args), "role=device,path=%s%s%s", path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_sd", args, &d) == 0,
+	      "device without geometry refused on a small formatted window");
+	if (check_failures == 0) {
+		CHECK(setup_port_mtu(h, 1, big_pool, 1500, 0) == 0 &&
+		      setup_port_mtu(d, 1, big_pool, 1500, 0) == 0 && wait_link(h, d, 1, 2000),
+		      "small window link");
+		m = make_frame(1000, 1, 0, 10000);
+		CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1, "tx on the small window");
+		CHECK(drain(d, 0, &len) == 1 && len == 1000, "frame across 256-byte slots");
+		rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+		rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	}
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_sd");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_sh");
+	unlink(path);
+}
+
+/*
+ * Item 10: each end publishes the receive queues it polls; a TX queue the
+ * peer does not poll refuses frames with its own counter instead of
+ * filling a ring nobody drains. And coherence modes may differ: the link
+ * comes up, and xstats show the mismatch.
+ */
+static void
+test_peer_queues(void)
+{
+	uint16_t h, d, n, i;
+	struct rte_mbuf *pkts[BURST];
+	const bool flush = strstr(extra_devargs, "flush") != NULL;
+
+	/* The device end configures 2 of the window's 4 queue pairs, and
+	 * the other coherence mode than the host (whose extra devargs are
+	 * the run's). */
+	CHECK(pair_up("pq", "queues=4,size=64M", "", 4, 2, 1500, 1500, &h, &d) == 0,
+	      "peer-queue pair up");
+	for (i = 0; i < BURST; i++)
+		pkts[i] = make_frame(100, i, 3, 10000);
+	n = rte_eth_tx_burst(h, 3, pkts, BURST);
+	for (i = n; i < BURST; i++)
+		rte_pktmbuf_free(pkts[i]);
+	CHECK(n == BURST && xstat(h, "tx_peer_queue_idle") == BURST,
+	      "queue 3 (not polled by the peer): tx %u, tx_peer_queue_idle %" PRIu64, n,
+	      xstat(h, "tx_peer_queue_idle"));
+	pkts[0] = make_frame(100, 0, 1, 10000);
+	CHECK(rte_eth_tx_burst(h, 1, pkts, 1) == 1 && drain(d, 1, NULL) == 1,
+	      "queue 1 (polled) does not carry frames");
+	CHECK(xstat(h, "coherence_mismatch") == 0, "no mismatch reported between equal modes");
+	pair_down("pq", h, d);
+
+	/* Other coherence modes on the two ends: allowed, and visible. Not
+	 * under the stale-read injector, where the hw end's writes never
+	 * reach memory (it does not write back: that is what hw means). */
+	if (!stale_injected) {
+		char harg[400], darg[64];
+		uint16_t h2, d2;
+		char args[512];
+
+		snprintf(harg, sizeof(harg), "role=host,path=%s.cm,size=16M,coherence=%s", win_path,
+			 flush ? "flush" : "hw");
+		snprintf(darg, sizeof(darg), "coherence=%s", flush ? "hw" : "flush");
+		CHECK(add_port("net_cxlmem_cmh", harg, &h2) == 0, "mixed-coherence host");
+		snprintf(args, sizeof(args), "role=device,path=%s.cm,%s", win_path, darg);
+		CHECK(add_port("net_cxlmem_cmd", args, &d2) == 0, "mixed-coherence device");
+		CHECK(setup_port_mtu(h2, 1, big_pool, 1500, 0) == 0 &&
+		      setup_port_mtu(d2, 1, big_pool, 1500, 0) == 0 && wait_link(h2, d2, 1, 2000),
+		      "link up between coherence modes");
+		CHECK(xstat(h2, "coherence_mismatch") == 1 && xstat(d2, "coherence_mismatch") == 1,
+		      "coherence_mismatch %" PRIu64 "/%" PRIu64, xstat(h2, "coherence_mismatch"),
+		      xstat(d2, "coherence_mismatch"));
+		pkts[0] = make_frame(500, 0, 0, 10000);
+		CHECK(rte_eth_tx_burst(h2, 0, pkts, 1) == 1 && drain(d2, 0, NULL) == 1,
+		      "no traffic between coherence modes on coherent memory");
+		rte_eth_dev_callback_unregister(h2, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+		rte_eth_dev_callback_unregister(d2, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_cmd");
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_cmh");
+		snprintf(args, sizeof(args), "%s.cm", win_path);
+		unlink(args);
+	}
+}
+
+/*
+ * Item 11: any descriptor count in range is accepted (apps ask 512, 2048,
+ * 4096); the window's ring size is the default, and a TX count below it
+ * bounds the frames this end keeps in flight.
+ */
+static void
+test_desc_counts(void)
+{
+	static const uint16_t counts[] = { 32, 512, 2048, 4096 };
+	struct rte_eth_dev_info info;
+	struct rte_mbuf *pkts[BURST];
+	char args[512];
+	uint16_t h, d, n, i;
+	unsigned int c, sent = 0;
+
+	snprintf(args, sizeof(args), "role=host,path=%s.dc,size=16M%s%s", win_path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_dch", args, &h) == 0, "descriptor-count host");
+	snprintf(args, sizeof(args), "role=device,path=%s.dc%s%s", win_path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_dcd", args, &d) == 0, "descriptor-count device");
+	CHECK(rte_eth_dev_info_get(h, &info) == 0 && info.default_rxportconf.ring_size == 1024 &&
+	      info.default_txportconf.ring_size == 1024, "the ring size is not the default");
+	for (c = 0; c < RTE_DIM(counts); c++) {
+		struct rte_eth_conf conf = { 0 };
+
+		CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0, "configure");
+		CHECK(rte_eth_rx_queue_setup(h, 0, counts[c], rte_socket_id(), NULL, pool) == 0,
+		      "rx queue setup with %u descriptors refused", counts[c]);
+		CHECK(rte_eth_tx_queue_setup(h, 0, counts[c], rte_socket_id(), NULL) == 0,
+		      "tx queue setup with %u descriptors refused", counts[c]);
+	}
+	/* Now 512 descriptors on the 1024-slot ring: 512 frames in flight. */
+	CHECK(rte_eth_tx_queue_setup(h, 0, 512, rte_socket_id(), NULL) == 0, "512 descriptors");
+	CHECK(rte_eth_dev_start(h) == 0 && setup_port_mtu(d, 1, pool, 1500, 0) == 0 &&
+	      wait_link(h, d, 1, 2000), "descriptor-count link");
+	for (c = 0; c < 100; c++) {
+		for (i = 0; i < BURST; i++)
+			pkts[i] = make_frame(64, sent + i, 0, 10000);
+		n = rte_eth_tx_burst(h, 0, pkts, BURST);
+		for (i = n; i < BURST; i++)
+			rte_pktmbuf_free(pkts[i]);
+		sent += n;
+	}
+	CHECK(sent == 512, "a TX queue of 512 descriptors held %u frames", sent);
+	CHECK(drain(d, 0, NULL) == sent, "frames lost");
+	rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_dcd");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_dch");
+	snprintf(args, sizeof(args), "%s.dc", win_path);
+	unlink(args);
+}
+
+/* Item 14: a real link speed: the documented default, or speed=. */
+static void
+test_link_speed(uint16_t host)
+{
+	struct rte_eth_link l;
+	char args[512];
+	uint16_t p;
+
+	CHECK(rte_eth_link_get_nowait(host, &l) == 0 && l.link_speed == RTE_ETH_SPEED_NUM_100G,
+	      "default link speed %u, expected %u", l.link_speed, RTE_ETH_SPEED_NUM_100G);
+	snprintf(args, sizeof(args), "role=host,path=%s.speed,size=16M,speed=25000", win_path);
+	CHECK(add_port("net_cxlmem_sp", args, &p) == 0, "speed= probe");
+	CHECK(rte_eth_link_get_nowait(p, &l) == 0 && l.link_speed == 25000,
+	      "speed=25000 reported as %u", l.link_speed);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_sp");
+	snprintf(args, sizeof(args), "%s.speed", win_path);
+	unlink(args);
+}
+
+/*
+ * Item 9: stats_reset must not race the lcore that owns the counters. A
+ * worker lcore sends and receives one frame per burst, as fast as it can;
+ * the main lcore resets and reads the counters many times. Right after a
+ * reset the host can have sent no more frames than the worker sent during
+ * the reset-and-read window; a reset the worker's "+= n" undid shows as
+ * the whole count.
+ */
+static volatile int race_stop;
+static volatile uint64_t race_sent;
+
+static int
+race_worker(void *arg)
+{
+	const uint16_t *ports = arg;
+	struct rte_mbuf *m, *got[BURST];
+	uint16_t n, i;
+
+	while (!race_stop) {
+		m = rte_pktmbuf_alloc(pool);
+		if (m == NULL)
+			continue;
+		rte_pktmbuf_append(m, 60);
+		if (rte_eth_tx_burst(ports[0], 0, &m, 1) == 1)
+			race_sent++;
+		else
+			rte_pktmbuf_free(m);
+		n = rte_eth_rx_burst(ports[1], 0, got, BURST);
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(got[i]);
+	}
+	return 0;
+}
+
+static void
+test_stats_reset_race(uint16_t host, uint16_t dev)
+{
+	static uint16_t ports[2];
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0), i, bad = 0;
+	uint64_t worst = 0;
+
+	if (worker >= RTE_MAX_LCORE) {
+		printf("SKIP stats-reset race: needs a second lcore (-l 0,1)\n");
+		return;
+	}
+	ports[0] = host;
+	ports[1] = dev;
+	race_stop = 0;
+	rte_eal_remote_launch(race_worker, ports, worker);
+	for (i = 0; i < 200000; i++) {
+		struct rte_eth_stats st;
+		uint64_t before = race_sent, after;
+
+		rte_eth_stats_reset(host);
+		rte_eth_stats_get(host, &st);
+		after = race_sent;
+		/* +1: the burst the worker is inside may count after the
+		 * reset but before race_sent moves. */
+		if (st.opackets > after - before + 1) {
+			bad++;
+			worst = RTE_MAX(worst, st.opackets - (after - before));
+		}
+	}
+	race_stop = 1;
+	rte_eal_wait_lcore(worker);
+	CHECK(bad == 0, "%u of 200000 resets lost to the lcore's update (worst: %" PRIu64
+	      " frames counted that were sent before the reset)", bad, worst);
+	drain(dev, 0, NULL);
+}
+
+/*
+ * Item 1: the superblock is read once. A thread flips the window's
+ * superblock between a small valid geometry and one whose sizes wrap at 64
+ * bits while device ports without geometry probe it; every probe must
+ * either fail cleanly or run with the valid geometry (a port that took the
+ * flipped one would map its rings 2^62 bytes away and crash on start).
+ */
+static volatile int flip_stop;
+static struct cxlmem_superblock *flip_sb;
+
+static void *
+flipper(void *arg)
+{
+	const struct cxlmem_superblock good = *flip_sb;
+	unsigned long k = 0;
+
+	(void)arg;
+	while (!flip_stop) {
+		/* The hostile geometry: queues=2, rsize=2^31, bsize=2^31-8,
+		 * whose 64-bit-wrapped window size is 20 KiB. */
+		__atomic_store_n(&flip_sb->ring_size, (k & 1) ? 1u << 31 : good.ring_size,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&flip_sb->buf_size, (k & 1) ? (1u << 31) - 8 : good.buf_size,
+				 __ATOMIC_RELAXED);
+		k++;
+	}
+	*flip_sb = good;
+	return NULL;
+}
+
+static void
+test_superblock_flip(void)
+{
+	char path[300], args[512];
+	unsigned int i, ok = 0, refused = 0;
+	pthread_t t;
+	uint16_t h, d;
+	int fd;
+	void *map;
+
+	/* The flipper writes the window through its own mapping: under the
+	 * stale-read injector that is a private copy nobody else sees. */
+	if (stale_injected)
+		return;
+	snprintf(path, sizeof(path), "%s.flip", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=8M,queues=2,rsize=64,bsize=256", path);
+	CHECK(add_port("net_cxlmem_fh", args, &h) == 0, "flip host");
+	fd = open(path, O_RDWR);
+	map = fd >= 0 ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+	CHECK(map != MAP_FAILED, "map %s", path);
+	if (map == MAP_FAILED)
+		return;
+	flip_sb = map;
+	flip_stop = 0;
+	pthread_create(&t, NULL, flipper, NULL);
+	snprintf(args, sizeof(args), "role=device,path=%s", path);
+	for (i = 0; i < 300; i++) {
+		struct rte_eth_dev_info info;
+
+		if (add_port("net_cxlmem_fd", args, &d) != 0) {
+			refused++;
+			continue;
+		}
+		ok++;
+		CHECK(rte_eth_dev_info_get(d, &info) == 0 && info.max_rx_queues == 2 &&
+		      info.default_rxportconf.ring_size == 64,
+		      "probe %u took queues=%u rsize=%u", i, info.max_rx_queues,
+		      info.default_rxportconf.ring_size);
+		/* Touch every ring: queue setup reads our indexes in the window. */
+		CHECK(setup_port_mtu(d, 2, pool, 1500, 0) == 0, "start on a flipped window");
+		rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_fd");
+	}
+	flip_stop = 1;
+	pthread_join(t, NULL);
+	printf("superblock flip: %u probes accepted, %u refused\n", ok, refused);
+	munmap(map, 4096);
+	close(fd);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_fh");
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -489,7 +980,7 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = (char *)"--no-pci";
 		eal_argv[eal_argc++] = (char *)"--no-shconf";
 		eal_argv[eal_argc++] = (char *)"-l";
-		eal_argv[eal_argc++] = (char *)"0";
+		eal_argv[eal_argc++] = (char *)"0,1";
 		eal_argv[eal_argc++] = (char *)"--log-level=pmd.net.cxlmem:info";
 		eal_argv[eal_argc++] = prefix;
 	}
@@ -505,11 +996,15 @@ main(int argc, char **argv)
 				       rte_socket_id());
 	big_pool = rte_pktmbuf_pool_create("big", 2047, 64, 0, 10240 + RTE_PKTMBUF_HEADROOM,
 					   rte_socket_id());
-	if (pool == NULL || big_pool == NULL) {
+	jumbo_pool = rte_pktmbuf_pool_create("jumbo", 63, 0, 0, MAX_FRAME + RTE_PKTMBUF_HEADROOM,
+					     rte_socket_id());
+	if (pool == NULL || big_pool == NULL || jumbo_pool == NULL) {
 		printf("FAIL: mempool: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
 
+	stale_injected = getenv("CXLMEM_STALE_INJECT") != NULL &&
+			 strcmp(getenv("CXLMEM_STALE_INJECT"), "1") == 0;
 	extra = getenv("CXLMEM_TEST_DEVARGS");
 	if (extra != NULL)
 		extra_devargs = extra;
@@ -539,6 +1034,14 @@ main(int argc, char **argv)
 	test_jumbo_alone(host, dev);
 	test_restart(host, dev);
 	test_refusals();
+	test_tx_lying_length(host, dev);
+	test_link_speed(host);
+	test_stats_reset_race(host, dev);
+	test_frame_limits();
+	test_small_window();
+	test_peer_queues();
+	test_desc_counts();
+	test_superblock_flip();
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
@@ -560,6 +1063,7 @@ out:
 	unlink(win_path);
 	rte_mempool_free(pool);
 	rte_mempool_free(big_pool);
+	rte_mempool_free(jumbo_pool);
 	rte_eal_cleanup();
 	return check_summary();
 }

@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <ethdev_driver.h>
 #include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -157,22 +158,28 @@ static void
 fuzz_superblock(struct cursor *c)
 {
 	struct cxlmem_superblock sb;
+	struct cxlmem_geometry g;
 	uint64_t win;
-	uint32_t q = 0, r = 0, b = 0, i;
+	uint32_t q, r, b, i;
 
 	take_bytes(c, &sb, sizeof(sb));
 	take_bytes(c, &win, sizeof(win));
-	if (cxlmem_sb_check(&sb, win, &q, &r, &b) != 0)
+	if (cxlmem_sb_check(&sb, win, &g) != 0)
 		return;
+	q = g.nb_queues;
+	r = g.ring_size;
+	b = g.buf_size;
 	FZ_ASSERT(q >= 1 && q <= CXLMEM_MAX_QUEUES, "q=%u", q);
 	FZ_ASSERT(rte_is_power_of_2(r) && r >= CXLMEM_MIN_RING_SIZE && r <= CXLMEM_MAX_RING_SIZE,
 		  "r=%u", r);
 	FZ_ASSERT(b >= CXLMEM_MIN_BUF_SIZE && b <= CXLMEM_MAX_BUF_SIZE && b % CXLMEM_LINE == 0,
 		  "b=%u", b);
 	/* Every byte a port of this geometry touches lies inside the window. */
+	FZ_ASSERT(g.window_bytes <= win, "geometry needs %lu, window %lu",
+		  (unsigned long)g.window_bytes, (unsigned long)win);
 	for (i = 0; i < q; i++) {
-		uint64_t end = cxlmem_ring_offset(i, CXLMEM_DIR_D2H, r, b) +
-			       cxlmem_buf_offset(r) + (uint64_t)r * b;
+		uint64_t end = cxlmem_ring_offset(&g, i, CXLMEM_DIR_D2H) + g.buf_offset +
+			       (uint64_t)r * b;
 
 		FZ_ASSERT(end <= win, "queue %u ends at %lu, window %lu", i,
 			  (unsigned long)end, (unsigned long)win);
@@ -181,7 +188,13 @@ fuzz_superblock(struct cursor *c)
 
 /* ---- targets 1 and 2: one ring ------------------------------------------ */
 
-/* What a ring is built from: exact-size heap blocks. */
+/* What a ring is built from: exact-size heap blocks. The burst functions
+ * find a queue's ring through rte_eth_devices[port].process_private (each
+ * process's own addresses): the harness registers its own under a port id
+ * no real port uses. */
+#define FZ_PORT (RTE_MAX_ETHPORTS - 1)
+static struct pmd_process_private fz_pp;
+
 struct ring {
 	struct cxlmem_queue q;
 	uint32_t *prod;
@@ -196,6 +209,8 @@ static const uint32_t buf_sizes[4] = { 256, 320, 2048, 9216 };
 static void
 ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 {
+	struct cxlmem_ring *fr = &fz_pp.rings[0][0];
+
 	memset(&r->q, 0, sizeof(r->q));
 	r->prod = malloc(sizeof(uint32_t));
 	r->cons = malloc(sizeof(uint32_t));
@@ -203,14 +218,21 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	r->bufs = malloc((size_t)rsize * bsize);
 	if (r->prod == NULL || r->cons == NULL || r->desc == NULL || r->bufs == NULL)
 		abort();
-	r->q.prod = r->prod;
-	r->q.cons = r->cons;
-	r->q.desc = r->desc;
-	r->q.bufs = r->bufs;
+	fr->prod = r->prod;
+	fr->cons = r->cons;
+	fr->desc = r->desc;
+	fr->bufs = r->bufs;
+	rte_eth_devices[FZ_PORT].process_private = &fz_pp;
+	r->q.port_id = FZ_PORT;
+	r->q.queue_id = 0;
+	r->q.dir = 0;
 	r->q.ring_size = rsize;
 	r->q.mask = rsize - 1;
 	r->q.buf_size = bsize;
+	r->q.limit = rsize;
+	r->q.max_frame = CXLMEM_MAX_FRAME_LEN;
 	r->q.enabled = true;
+	r->q.peer_polls = true;
 	rte_spinlock_init(&r->q.lock);
 }
 
@@ -244,8 +266,9 @@ struct ref_frame {
  */
 static unsigned int
 ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t room,
-       uint16_t tag, uint32_t cons, uint32_t prod, unsigned int nb, struct ref_frame *out,
-       uint32_t *new_cons, uint64_t *errors, uint64_t *stale, uint64_t *bad_index)
+       uint16_t tag, uint32_t max_frame, uint32_t cons, uint32_t prod, unsigned int nb,
+       struct ref_frame *out, uint32_t *new_cons, uint64_t *errors, uint64_t *stale,
+       uint64_t *bad_index, uint64_t *too_long)
 {
 	const uint32_t max_chain = CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE;
 	uint32_t avail = prod - cons;
@@ -254,6 +277,7 @@ ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t 
 	*errors = 0;
 	*stale = 0;
 	*bad_index = 0;
+	*too_long = 0;
 	if (avail > rsize) {
 		*bad_index = 1;
 		*new_cons = prod;
@@ -281,6 +305,13 @@ ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t 
 				ok = 1;
 				break;
 			}
+		}
+		if (ok && total > max_frame) {
+			/* Well formed but above the receiver's MTU: dropped whole. */
+			(*too_long)++;
+			cons += n;
+			avail -= n;
+			continue;
 		}
 		if (ok && (total + room - 1) / room > 128)
 			ok = 0;
@@ -338,6 +369,19 @@ fuzz_rx(struct cursor *c)
 	ring_make(&r, rsize, bsize);
 	r.q.mp = rx_pool[pidx];
 	r.q.mbuf_room = pool_room[pidx];
+	/* The configured MTU's frame limit: mostly the largest, sometimes
+	 * the default MTU's, sometimes anything from 1 up. */
+	switch (take8(c) & 3) {
+	case 0:
+		r.q.max_frame = 1 + take32(c) % CXLMEM_MAX_FRAME_LEN;
+		break;
+	case 1:
+		r.q.max_frame = 1522;
+		break;
+	default:
+		r.q.max_frame = CXLMEM_MAX_FRAME_LEN;
+		break;
+	}
 	cons = take32(c);
 	/* Mostly a producer close to cons, sometimes anything. */
 	prod = take8(c) & 0x80 ? take32(c) : cons + (take32(c) & (2 * rsize - 1));
@@ -361,11 +405,11 @@ fuzz_rx(struct cursor *c)
 
 	for (round = 0; round < 3; round++) {
 		uint32_t want_cons;
-		uint64_t want_err, want_stale, want_bad, err0 = r.q.errors, bad0 = r.q.bad_index,
-			 stale0 = r.q.stale;
-		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.epoch_tag, r.q.head,
-					 prod, nb, ref, &want_cons, &want_err, &want_stale,
-					 &want_bad);
+		uint64_t want_err, want_stale, want_bad, want_long, err0 = r.q.st.errors,
+			 bad0 = r.q.st.bad_index, stale0 = r.q.st.stale, long0 = r.q.st.too_long;
+		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.epoch_tag,
+					 r.q.max_frame, r.q.head, prod, nb, ref, &want_cons,
+					 &want_err, &want_stale, &want_bad, &want_long);
 		uint16_t n = flush ? eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb) :
 				     eth_cxlmem_rx(&r.q, got, (uint16_t)nb);
 
@@ -373,17 +417,22 @@ fuzz_rx(struct cursor *c)
 		FZ_ASSERT(r.q.head == want_cons && *r.cons == want_cons,
 			  "consumer index %u (published %u), expected %u", r.q.head, *r.cons,
 			  want_cons);
-		FZ_ASSERT(r.q.errors - err0 == want_err && r.q.bad_index - bad0 == want_bad,
+		FZ_ASSERT(r.q.st.errors - err0 == want_err && r.q.st.bad_index - bad0 == want_bad,
 			  "errors +%lu bad_index +%lu, expected +%lu +%lu",
-			  (unsigned long)(r.q.errors - err0), (unsigned long)(r.q.bad_index - bad0),
+			  (unsigned long)(r.q.st.errors - err0),
+			  (unsigned long)(r.q.st.bad_index - bad0),
 			  (unsigned long)want_err, (unsigned long)want_bad);
-		FZ_ASSERT(r.q.stale - stale0 == want_stale, "stale +%lu, expected +%lu",
-			  (unsigned long)(r.q.stale - stale0), (unsigned long)want_stale);
+		FZ_ASSERT(r.q.st.stale - stale0 == want_stale, "stale +%lu, expected +%lu",
+			  (unsigned long)(r.q.st.stale - stale0), (unsigned long)want_stale);
+		FZ_ASSERT(r.q.st.too_long - long0 == want_long, "too_long +%lu, expected +%lu",
+			  (unsigned long)(r.q.st.too_long - long0), (unsigned long)want_long);
 		for (i = 0; i < n; i++) {
 			const struct rte_mbuf *seg = got[i];
 			uint32_t k, o = 0, so = 0;
 
 			check_mbuf_chain(got[i]);
+			FZ_ASSERT(got[i]->pkt_len <= r.q.max_frame, "frame %u of %u bytes above the "
+				  "limit %u", i, got[i]->pkt_len, r.q.max_frame);
 			FZ_ASSERT(got[i]->pkt_len == ref[i].len, "frame %u: %u bytes, expected %u",
 				  i, got[i]->pkt_len, ref[i].len);
 			/* Byte for byte: slot by slot, segment by segment. */
@@ -454,13 +503,22 @@ fuzz_tx(struct cursor *c)
 	const uint32_t rsize = ring_sizes[(cfg >> 1) & 3];
 	const uint32_t bsize = buf_sizes[(cfg >> 3) & 3];
 	struct rte_mbuf *pkts[32];
+	uint32_t want_len[32];
+	bool want_ok[32];
 	struct ring r;
 	uint8_t *shadow;
 	uint32_t head, peer, s, held, rel;
-	unsigned int n, i, round;
+	unsigned int n, i, round, taken;
 
 	ring_make(&r, rsize, bsize);
 	memset(r.bufs, 0xa5, (size_t)rsize * bsize);
+	/* This end's descriptor count (slots it may hold) and the frame
+	 * limit (ours and the peer's): mostly the whole ring and the largest
+	 * frame, sometimes anything. */
+	if (cfg & 0x20)
+		r.q.limit = 1 + take8(c) % rsize;
+	if (cfg & 0x40)
+		r.q.max_frame = 1 + take32(c) % CXLMEM_MAX_FRAME_LEN;
 	head = take32(c);
 	r.q.head = head;
 	r.q.peer_cons = head - rsize;  /* as after queue setup: assume full */
@@ -488,14 +546,54 @@ fuzz_tx(struct cursor *c)
 				break;
 		}
 		n = i;
+		/* What the reference expects in the ring, in order: every
+		 * well-formed frame within the limit, nothing else. */
+		for (i = 0; i < n; i++) {
+			const struct rte_mbuf *seg;
+			uint32_t sum = 0, k = 0;
+
+			for (seg = pkts[i]; seg != NULL && k < pkts[i]->nb_segs; seg = seg->next, k++)
+				sum += seg->data_len;
+			want_len[i] = pkts[i]->pkt_len;
+			want_ok[i] = seg == NULL && k == pkts[i]->nb_segs && sum == want_len[i] &&
+				     want_len[i] >= 1 && want_len[i] <= r.q.max_frame;
+		}
 		i = flush ? eth_cxlmem_tx_flush(&r.q, pkts, (uint16_t)n) :
 			    eth_cxlmem_tx(&r.q, pkts, (uint16_t)n);
 		FZ_ASSERT(i <= n, "tx returned %u of %u", i, n);
+		taken = i;
 		for (; i < n; i++)
 			rte_pktmbuf_free(pkts[i]);
 		FZ_ASSERT(*r.prod == r.q.head, "published prod %u, head %u", *r.prod, r.q.head);
+		/* Slots written this round stay within this end's limit. */
+		FZ_ASSERT(r.q.head == head || (uint32_t)(r.q.head - r.q.peer_cons) <= r.q.limit,
+			  "head %u holds more than %u slots past cons %u", r.q.head, r.q.limit,
+			  r.q.peer_cons);
 		FZ_ASSERT((uint32_t)(r.q.head - r.q.peer_cons) <= rsize,
 			  "head %u runs more than a ring ahead of cons %u", r.q.head, r.q.peer_cons);
+		/* Walk the frames written: each is the next well-formed mbuf. */
+		{
+			uint32_t at = head, f = 0;
+
+			while (at != r.q.head) {
+				uint32_t total = 0, nsl = 0;
+				const struct cxlmem_desc *d;
+
+				do {
+					d = &r.desc[(at + nsl) & (rsize - 1)];
+					total += d->len;
+					nsl++;
+				} while ((d->flags & CXLMEM_DESC_F_MORE) && at + nsl != r.q.head);
+				FZ_ASSERT(!(d->flags & CXLMEM_DESC_F_MORE), "published a partial frame");
+				while (f < taken && !want_ok[f])
+					f++;
+				FZ_ASSERT(f < taken, "a frame in the ring that no valid mbuf holds");
+				FZ_ASSERT(total == want_len[f], "frame of %u bytes, mbuf %u has %u", total,
+					  f, want_len[f]);
+				f++;
+				at += nsl;
+			}
+		}
 		for (s = 0; s < held; s++) {
 			const uint32_t slot = (head - held + s) & (rsize - 1);
 
@@ -519,8 +617,8 @@ static void
 fuzz_attach(struct cursor *c)
 {
 	const uint8_t cfg = take8(c);
-	const uint64_t full = cxlmem_window_bytes(1, FZ_RSIZE, FZ_BSIZE);
-	const uint64_t ring = cxlmem_ring_offset(0, CXLMEM_DIR_H2D, FZ_RSIZE, FZ_BSIZE);
+	struct cxlmem_geometry g;
+	uint64_t full, ring;
 	struct rte_eth_conf conf = { 0 };
 	struct rte_mbuf *pkts[32];
 	uint8_t head[3 * CXLMEM_LINE], ringhead[2 * CXLMEM_LINE];
@@ -531,6 +629,9 @@ fuzz_attach(struct cursor *c)
 	unsigned int i, k;
 	int ret;
 
+	cxlmem_geometry(1, FZ_RSIZE, FZ_BSIZE, &g);
+	full = g.window_bytes;
+	ring = cxlmem_ring_offset(&g, 0, CXLMEM_DIR_H2D);
 	take_bytes(c, head, sizeof(head));
 	take_bytes(c, ringhead, sizeof(ringhead));
 	/* The device's own control line says "offline" unless asked (rarely):

@@ -13,6 +13,13 @@
  * Lines move between cache and mem only in cxlmem_stale_wb_line() and
  * cxlmem_stale_inv_line(), in aligned 8-byte units (the widest unit the
  * layout relies on being single-copy atomic).
+ *
+ * A new mapping starts as a copy of memory (a cold cache), unless
+ * CXLMEM_STALE_WARM=1: then a mapping of the same range of the same file
+ * that this process already has seeds it, as the same CPU's cache already
+ * holds those lines, fetched at some earlier time. So a port probed after
+ * another one in this process sees what the first one cached, however old:
+ * a read it does not invalidate first returns that.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -33,10 +40,14 @@ struct stale_win {
 	uint8_t *mem;
 	uint8_t *clean;
 	size_t len;
+	dev_t dev;      /* the file and range mapped, for CXLMEM_STALE_WARM */
+	ino_t ino;
+	off_t off;
 };
 
 static struct stale_win wins[STALE_MAX_WINDOWS];
 static int enabled = -1;
+static int warm = -1;
 static volatile int reg_lock;
 
 void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -93,15 +104,32 @@ stale_map(void *(*real)(void *, size_t, int, int, int, off_t), void *addr, size_
 		fprintf(stderr, "cxlmem_stale: no memory for a %zu-byte cache copy\n", len);
 		abort();
 	}
-	/* A cold cache: the first touch of each line fetches it. */
+	if (warm < 0) {
+		const char *e = getenv("CXLMEM_STALE_WARM");
+
+		warm = e != NULL && strcmp(e, "1") == 0;
+	}
+	lock();
+	/* A cold cache: a copy of memory. A warm one: what this process's
+	 * other mapping of the same range holds (CXLMEM_STALE_WARM=1). */
 	memcpy(cache, mem, len);
 	memcpy(clean, mem, len);
-	lock();
+	for (i = 0; warm && i < STALE_MAX_WINDOWS; i++) {
+		if (wins[i].cache != NULL && wins[i].dev == st.st_dev && wins[i].ino == st.st_ino &&
+		    wins[i].off == off && wins[i].len == len) {
+			memcpy(cache, wins[i].cache, len);
+			memcpy(clean, wins[i].clean, len);
+			break;
+		}
+	}
 	for (i = 0; i < STALE_MAX_WINDOWS; i++) {
 		if (wins[i].cache == NULL) {
 			wins[i].mem = mem;
 			wins[i].clean = clean;
 			wins[i].len = len;
+			wins[i].dev = st.st_dev;
+			wins[i].ino = st.st_ino;
+			wins[i].off = off;
 			__atomic_store_n(&wins[i].cache, cache, __ATOMIC_RELEASE);
 			break;
 		}

@@ -2,6 +2,14 @@
 /*
  * cxlmem.h - net_cxlmem internals shared by the PMD's source files.
  * Not installed; the wire format is in cxlmem_layout.h.
+ *
+ * Files:
+ *   cxlmem_devargs.c   devargs -> struct cxlmem_params (rte_kvargs)
+ *   cxlmem_window.c    find, size, map and lock a window
+ *   cxlmem_ctrl.c      control plane: superblock, role claim, heartbeat,
+ *                      epochs and resync, what each end publishes
+ *   cxlmem_rxtx.c      burst functions
+ *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
 #ifndef CXLMEM_H
 #define CXLMEM_H
@@ -17,17 +25,21 @@
 
 #include "cxlmem_layout.h"
 
+struct rte_eth_dev;
+
 extern int cxlmem_logtype;
 #define CXLMEM_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, cxlmem_logtype, "%s(): " fmt "\n", __func__, ##__VA_ARGS__)
 
-/** Coherence mode of the window (devarg coherence=). */
-enum cxlmem_coherence {
-	CXLMEM_COHERENCE_HW = 0,    /**< coherent memory: plain loads/stores */
-	CXLMEM_COHERENCE_FLUSH = 1, /**< writer writes back, reader invalidates */
-};
+/** Heartbeat and link-check period, microseconds. */
+#define CXLMEM_TICK_US 10000u
+/** Bytes of L2 around an MTU: Ethernet header and two VLAN tags (no FCS). */
+#define CXLMEM_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
+#define CXLMEM_MIN_MTU 68u
+/** Largest MTU: the largest frame less its L2 overhead. */
+#define CXLMEM_MAX_MTU (CXLMEM_MAX_FRAME_LEN - CXLMEM_L2_OVERHEAD)
 
-/** Devargs, parsed with rte_kvargs into this struct (defaults in rte_eth_cxlmem.c). */
+/** Devargs (cxlmem_devargs.c parses them with rte_kvargs; defaults there). */
 struct cxlmem_params {
 	enum cxlmem_role role;
 	bool role_set;
@@ -41,9 +53,28 @@ struct cxlmem_params {
 	bool geometry_set;            /**< queues/rsize/bsize given explicitly */
 	struct rte_ether_addr mac;    /**< mac= */
 	bool mac_set;
-	enum cxlmem_coherence coherence;
+	enum cxlmem_coherence coherence; /**< coherence= */
 	uint32_t link_timeout_ms;     /**< link_timeout=: peer silence before link down */
+	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
 };
+
+/* cxlmem_devargs.c */
+/** Accepted devargs, for RTE_PMD_REGISTER_PARAM_STRING. */
+#define CXLMEM_PARAM_STRING \
+	"role=host|device " \
+	"path=<file or /dev/daxX.Y> " \
+	"dax=<daxX.Y> " \
+	"offset=<bytes[K|M|G]> " \
+	"size=<bytes[K|M|G]> " \
+	"queues=<1-64> " \
+	"rsize=<64-32768, power of 2> " \
+	"bsize=<256-65536, multiple of 64> " \
+	"mac=<xx:xx:xx:xx:xx:xx> " \
+	"coherence=hw|flush " \
+	"link_timeout=<ms> " \
+	"speed=<Mbit/s>"
+int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
+int cxlmem_parse_size(const char *s, uint64_t *out);
 
 /** A mapped window (process-local). */
 struct cxlmem_window {
@@ -55,31 +86,68 @@ struct cxlmem_window {
 	int numa_node;        /**< node of the memory, or -1 if unknown */
 	bool is_devdax;
 	bool created;         /**< this process created the file */
-	char path[PATH_MAX];  /**< what was opened */
+	char path[PATH_MAX];  /**< what was opened (/dev/daxX.Y for dax=) */
+	char dax_name[64];    /**< daxX.Y when the window is a devdax device */
+};
+
+/* cxlmem_window.c */
+int cxlmem_window_open(const struct cxlmem_params *p, uint64_t create_len, uint64_t min_len,
+		       struct cxlmem_window *w);
+int cxlmem_window_attach(const char *path, uint64_t offset, uint64_t size,
+			 struct cxlmem_window *w);
+void cxlmem_window_close(struct cxlmem_window *w);
+int cxlmem_lock_role(struct cxlmem_window *w, const struct cxlmem_params *p);
+uint32_t cxlmem_window_link_speed(const struct cxlmem_window *w);
+
+/** Where one ring lives in this process's mapping of the window. */
+struct cxlmem_ring {
+	uint32_t *prod;               /**< producer index (the sender's line) */
+	uint32_t *cons;               /**< consumer index (the receiver's line) */
+	struct cxlmem_desc *desc;     /**< ring_size descriptors */
+	uint8_t *bufs;                /**< ring_size buffers of buf_size bytes */
+};
+
+/** Counters of one queue; see eth_xstats_get() for their xstat names. */
+struct cxlmem_queue_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t errors;        /**< RX: invalid descriptors; TX: frames refused */
+	uint64_t ring_full;     /**< TX: frames not sent because the ring was full */
+	uint64_t nombuf;        /**< RX: mbuf allocation failures */
+	uint64_t bad_index;     /**< peer index outside the ring, refused */
+	uint64_t stale;         /**< RX: frames tagged for another epoch, dropped */
+	uint64_t too_long;      /**< RX: frames above the configured MTU, dropped;
+				 *   TX: frames above our or the peer's limit, refused */
+	uint64_t peer_idle;     /**< TX: frames refused because the peer does not poll this queue */
+	uint64_t win_written;   /**< bytes stored into the window, line-granular */
+	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
 };
 
 /**
  * One ring as seen by one end: a TX queue (we are the sender) or an RX queue
- * (we are the receiver). Lives in rte_malloc memory so that a secondary
- * process can read its counters; the window pointers are valid only in the
- * primary, which is the only process that runs bursts.
+ * (we are the receiver). Lives in rte_malloc memory, shared with secondary
+ * processes: it holds no pointer into the window, whose address differs
+ * per process; the burst finds the ring through its own process's
+ * pmd_process_private (cxlmem_queue_ring()).
  */
 struct cxlmem_queue {
 	/* Hot, read-mostly. */
-	struct cxlmem_desc *desc;       /**< descriptor array in the window */
-	uint8_t *bufs;                  /**< buffer area in the window */
-	uint32_t *prod;                 /**< producer index in the window */
-	uint32_t *cons;                 /**< consumer index in the window */
 	uint32_t mask;                  /**< ring_size - 1 */
-	uint32_t ring_size;
-	uint32_t buf_size;
+	uint32_t ring_size;             /**< descriptors in the window's ring */
+	uint32_t buf_size;              /**< bytes per slot */
 	uint32_t head;                  /**< our own index (prod for TX, cons for RX) */
 	uint32_t peer_cons;             /**< TX: last consumer index read and accepted */
+	uint32_t limit;                 /**< TX: most slots this end may hold
+					 *   (nb_desc of queue setup, at most ring_size) */
+	uint32_t max_frame;             /**< RX: longest frame accepted (configured MTU);
+					 *   TX: longest frame sent (ours and the peer's) */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t mbuf_room;             /**< RX: data room of the mempool's mbufs */
 	uint16_t epoch_tag;             /**< TX: peer epoch acked; RX: our epoch (low 16 bits) */
-	bool enabled;                   /**< link up for this queue (written under lock) */
+	uint8_t dir;                    /**< enum cxlmem_dir of the ring */
+	bool enabled;                   /**< TX: link up; RX: synchronised (under lock) */
+	bool peer_polls;                /**< TX: the peer polls this ring (under lock) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
 	/*
 	 * Serialises the burst function with the link control thread, which
@@ -88,27 +156,31 @@ struct cxlmem_queue {
 	 */
 	rte_spinlock_t lock;
 
-	/* Counters, written only by the lcore that polls this queue. */
-	uint64_t pkts;
-	uint64_t bytes;
-	uint64_t errors;        /**< RX: invalid descriptors; TX: frames refused */
-	uint64_t ring_full;     /**< TX: frames not sent because the ring was full */
-	uint64_t nombuf;        /**< RX: mbuf allocation failures */
-	uint64_t bad_index;     /**< peer index outside the ring, refused */
-	uint64_t stale;         /**< RX: frames tagged for another epoch, dropped */
-	uint64_t win_written;   /**< bytes stored into the window, line-granular */
-	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
+	/** Written only by the lcore that polls this queue. */
+	struct cxlmem_queue_stats st;
+	/** st at the last stats reset; written only by the control path
+	 *  (counters are reported as st - base, so a reset never races the
+	 *  lcore's updates). */
+	struct cxlmem_queue_stats base;
 } __rte_cache_aligned;
 
 /** Per-port state shared between processes (dev->data->dev_private). */
 struct pmd_internals {
 	struct cxlmem_params params;
-	uint32_t nb_queues;             /**< geometry in use (from the superblock) */
-	uint32_t ring_size;
-	uint32_t buf_size;
+	struct cxlmem_geometry geom;    /**< geometry in use (the superblock's) */
 	uint16_t port_id;
 	bool started;
 	struct rte_ether_addr mac;
+	char win_path[PATH_MAX];        /**< the window's file, as the primary opened it */
+	uint64_t win_size;              /**< bytes of the (sub-)window */
+	uint32_t link_speed;            /**< reported link speed, Mbit/s */
+
+	/*
+	 * Serialises the control path of this port: the link check on the
+	 * EAL alarm thread against queue setup/release, start/stop, MTU and
+	 * close on the application's thread.
+	 */
+	rte_spinlock_t ctrl_lock;
 
 	/* Link control, owned by the primary's alarm callback. */
 	uint32_t my_epoch;
@@ -118,9 +190,16 @@ struct pmd_internals {
 	uint64_t last_tick_tsc;         /**< TSC of our previous link check */
 	bool peer_seen;
 	bool link_up;
+	uint64_t peer_rx_mask;          /**< the peer's published rx_queue_mask */
+	uint32_t peer_max_frame;        /**< the peer's published max_rx_frame (0: none) */
+	uint8_t peer_coherence;         /**< the peer's published coherence mode */
 	uint64_t peer_restarts;
 	uint64_t link_flaps;
 	uint64_t stale_dropped;         /**< frames of a previous peer life dropped at resync */
+	/* Snapshots of the port counters at the last stats reset. */
+	uint64_t base_peer_restarts;
+	uint64_t base_link_flaps;
+	uint64_t base_stale_dropped;
 
 	struct cxlmem_queue *rxq[CXLMEM_MAX_QUEUES];
 	struct cxlmem_queue *txq[CXLMEM_MAX_QUEUES];
@@ -129,18 +208,62 @@ struct pmd_internals {
 /** This process's view of a port (dev->process_private). */
 struct pmd_process_private {
 	struct cxlmem_window win;
+	/** rings[q][d]: queue q's ring of direction d (enum cxlmem_dir). */
+	struct cxlmem_ring rings[CXLMEM_MAX_QUEUES][2];
 };
 
-/* cxlmem_window.c */
-int cxlmem_window_open(const struct cxlmem_params *p, uint64_t need,
-		       struct cxlmem_window *w);
-void cxlmem_window_close(struct cxlmem_window *w);
-int cxlmem_lock_role(struct cxlmem_window *w, const struct cxlmem_params *p);
-int cxlmem_parse_size(const char *s, uint64_t *out);
+/** Window line accessors. */
+static inline struct cxlmem_superblock *
+cxlmem_win_sb(const struct cxlmem_window *w)
+{
+	return (struct cxlmem_superblock *)(w->base + CXLMEM_SB_OFFSET);
+}
 
-/* rte_eth_cxlmem.c */
-int cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size, uint32_t *q,
-		    uint32_t *r, uint32_t *b);
+static inline struct cxlmem_ctrl *
+cxlmem_win_ctrl(const struct cxlmem_window *w, enum cxlmem_role r)
+{
+	return (struct cxlmem_ctrl *)(w->base + CXLMEM_CTRL_OFFSET(r));
+}
+
+static inline enum cxlmem_role
+cxlmem_peer_role(enum cxlmem_role r)
+{
+	return r == CXLMEM_ROLE_HOST ? CXLMEM_ROLE_DEVICE : CXLMEM_ROLE_HOST;
+}
+
+/** Direction of the ring this end transmits on. */
+static inline enum cxlmem_dir
+cxlmem_tx_dir(enum cxlmem_role r)
+{
+	return r == CXLMEM_ROLE_HOST ? CXLMEM_DIR_H2D : CXLMEM_DIR_D2H;
+}
+
+/** Direction of the ring this end receives on. */
+static inline enum cxlmem_dir
+cxlmem_rx_dir(enum cxlmem_role r)
+{
+	return r == CXLMEM_ROLE_HOST ? CXLMEM_DIR_D2H : CXLMEM_DIR_H2D;
+}
+
+/** Longest frame for an MTU, in bytes without FCS. */
+static inline uint32_t
+cxlmem_frame_len(uint32_t mtu)
+{
+	return mtu + CXLMEM_L2_OVERHEAD;
+}
+
+/* cxlmem_ctrl.c */
+int cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size,
+		    struct cxlmem_geometry *g);
+void cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g);
+int cxlmem_ctrl_attach(const char *name, struct pmd_internals *pi, struct cxlmem_window *w);
+void cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w);
+void cxlmem_ctrl_start(struct rte_eth_dev *dev);
+void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
+void cxlmem_ctrl_close(struct rte_eth_dev *dev);
+void cxlmem_ctrl_publish_rx(struct rte_eth_dev *dev);
+void cxlmem_ctrl_publish_mac(struct rte_eth_dev *dev);
+void cxlmem_tick(void *arg);
 
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);

@@ -50,7 +50,7 @@
  * to the receiver's current epoch), so a peer that
  * rewrites a descriptor under our feet costs packets, never memory safety.
  *
- * Link protocol (see cxlmem_link.c): each side bumps ctrl.epoch when it
+ * Link protocol (cxlmem_ctrl.c): each side bumps ctrl.epoch when it
  * starts a life, bumps ctrl.heartbeat every tick, and, after discarding the
  * backlog of its receive rings (cons := prod), publishes ctrl.peer_epoch_ack
  * = the peer's epoch.  The link is up when the peer's heartbeat advances
@@ -59,6 +59,7 @@
 #ifndef CXLMEM_LAYOUT_H
 #define CXLMEM_LAYOUT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,8 +88,8 @@
 #define CXLMEM_MAX_RING_SIZE 32768u
 #define CXLMEM_MIN_BUF_SIZE 256u
 #define CXLMEM_MAX_BUF_SIZE 65536u
-/** Largest frame, in bytes without FCS: 9000 bytes of MTU + 14 of header
- *  + 8 for two VLAN tags, rounded up. */
+/** Largest frame, in bytes without FCS: a 9000-byte MTU plus 14 bytes of
+ *  header and 8 for two VLAN tags, rounded up (so MTUs up to 9194 fit). */
 #define CXLMEM_MAX_FRAME_LEN 9216u
 
 /** Roles; also the index of a side's control line. */
@@ -135,18 +136,44 @@ enum cxlmem_ctrl_state {
 /**
  * One side's control line, at 64 * (1 + role). Written only by that side,
  * read by both (the owner reads its own fields back only at start-up).
+ * A reader copies the whole line once (cxlmem_line_copy()) and uses only
+ * the copy, so a peer rewriting it cannot change a value between its check
+ * and its use.
  */
 struct cxlmem_ctrl {
 	uint32_t state;          /**< enum cxlmem_ctrl_state */
 	uint32_t epoch;          /**< life counter; 0 = never started */
 	uint32_t peer_epoch_ack; /**< peer epoch whose backlog this side dropped */
-	uint32_t mtu;            /**< this side's MTU, in bytes (L3) */
+	uint32_t mtu;            /**< this side's MTU, in bytes (L3); informative */
 	uint64_t heartbeat;      /**< bumped every heartbeat tick while online */
 	uint8_t mac[6];          /**< this side's MAC address */
-	uint16_t nb_queues;      /**< queue pairs this side configured */
+	uint16_t nb_queues;      /**< receive queues this side configured; informative */
 	uint32_t pid;            /**< owner's process id, for diagnostics only */
 	uint32_t tick_us;        /**< owner's heartbeat period, microseconds */
-	uint8_t reserved[24];
+	/**
+	 * Receive queues this side polls: bit q is set while receive queue q
+	 * is set up and the port is started. A sender refuses (and counts)
+	 * frames for a queue whose bit is clear instead of filling a ring
+	 * that nobody drains.
+	 */
+	uint64_t rx_queue_mask;
+	/** Largest frame this side's receive path accepts, in bytes without
+	 *  FCS (its MTU plus L2 overhead); 0 = not published yet. A sender
+	 *  refuses longer frames. */
+	uint32_t max_rx_frame;
+	uint32_t reserved0;      /**< zero */
+	uint8_t coherence;       /**< this side's enum cxlmem_coherence */
+	uint8_t reserved[7];     /**< zero */
+};
+
+/**
+ * Coherence mode of one side (devarg coherence=), published in
+ * ctrl.coherence. It describes that side's caches only, so the two sides
+ * may differ (docs/cxlmem.md, "Coherence").
+ */
+enum cxlmem_coherence {
+	CXLMEM_COHERENCE_HW = 0,    /**< coherent memory: plain loads and stores */
+	CXLMEM_COHERENCE_FLUSH = 1, /**< writer writes back, reader invalidates */
 };
 
 /** Producer line of a ring: the sender's index. */
@@ -197,6 +224,10 @@ _Static_assert(offsetof(struct cxlmem_ctrl, mac) == 24, "ctrl.mac");
 _Static_assert(offsetof(struct cxlmem_ctrl, nb_queues) == 30, "ctrl.nb_queues");
 _Static_assert(offsetof(struct cxlmem_ctrl, pid) == 32, "ctrl.pid");
 _Static_assert(offsetof(struct cxlmem_ctrl, tick_us) == 36, "ctrl.tick_us");
+_Static_assert(offsetof(struct cxlmem_ctrl, rx_queue_mask) == 40, "ctrl.rx_queue_mask");
+_Static_assert(offsetof(struct cxlmem_ctrl, max_rx_frame) == 48, "ctrl.max_rx_frame");
+_Static_assert(offsetof(struct cxlmem_ctrl, coherence) == 56, "ctrl.coherence");
+_Static_assert(CXLMEM_MAX_QUEUES <= 64, "rx_queue_mask has a bit per queue");
 _Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
 _Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
 _Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
@@ -210,36 +241,88 @@ _Static_assert(offsetof(struct cxlmem_desc, epoch_tag) == 6, "desc.epoch_tag");
 _Static_assert(CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE) + CXLMEM_LINE <= CXLMEM_QUEUE_AREA_OFFSET,
 	       "control lines fit below the queue area");
 
-/** Offset of the buffers inside a ring region, in bytes (64-aligned). */
-static inline uint64_t
-cxlmem_buf_offset(uint32_t ring_size)
+/** A 64-bit word that may alias any other type (a line is read as words). */
+typedef uint64_t __attribute__((__may_alias__)) cxlmem_word_t;
+
+/**
+ * Copy one 64-byte line of the window into dst with eight single-copy
+ * atomic 8-byte loads (no torn field), each made exactly once: the copy is
+ * what a reader checks and then uses, never the live line again.
+ */
+static inline void
+cxlmem_line_copy(void *dst, const void *line)
 {
-	uint64_t d = CXLMEM_DESC_OFFSET + (uint64_t)ring_size * sizeof(struct cxlmem_desc);
-	return (d + CXLMEM_LINE - 1) & ~(uint64_t)(CXLMEM_LINE - 1);
+	const cxlmem_word_t *src = (const cxlmem_word_t *)line;
+	cxlmem_word_t *d = (cxlmem_word_t *)dst;
+	unsigned int i;
+
+	for (i = 0; i < CXLMEM_LINE / sizeof(uint64_t); i++)
+		d[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
-/** Bytes of one ring region (indexes, descriptors, buffers), 4 KiB aligned. */
-static inline uint64_t
-cxlmem_ring_stride(uint32_t ring_size, uint32_t buf_size)
+/**
+ * A window geometry and the byte sizes it implies. Filled by
+ * cxlmem_geometry(), whose every multiplication and addition is checked:
+ * a geometry whose sizes do not fit in 64 bits is refused, never wrapped.
+ */
+struct cxlmem_geometry {
+	uint32_t nb_queues;    /**< queue pairs */
+	uint32_t ring_size;    /**< descriptors per ring */
+	uint32_t buf_size;     /**< bytes per packet buffer */
+	uint64_t buf_offset;   /**< bytes from a ring region's start to its buffers (64-aligned) */
+	uint64_t ring_stride;  /**< bytes between two ring regions (4 KiB aligned) */
+	uint64_t window_bytes; /**< bytes of window the whole layout needs */
+};
+
+static inline int
+cxlmem_align_up(uint64_t v, uint64_t align, uint64_t *out)
 {
-	uint64_t s = cxlmem_buf_offset(ring_size) + (uint64_t)ring_size * buf_size;
-	return (s + 4095) & ~(uint64_t)4095;
+	if (__builtin_add_overflow(v, align - 1, out))
+		return -EOVERFLOW;
+	*out &= ~(align - 1);
+	return 0;
 }
 
-/** Bytes a window needs for the given geometry. */
-static inline uint64_t
-cxlmem_window_bytes(uint32_t nb_queues, uint32_t ring_size, uint32_t buf_size)
+/**
+ * Compute the sizes of geometry (q queue pairs, r descriptors per ring, b
+ * bytes per buffer) into *g. Only the arithmetic is checked here, not the
+ * ranges (devargs and cxlmem_sb_check() do that). Returns 0, or -EOVERFLOW
+ * when a size would not fit in 64 bits (*g is then unspecified).
+ */
+static inline int
+cxlmem_geometry(uint32_t q, uint32_t r, uint32_t b, struct cxlmem_geometry *g)
 {
-	return CXLMEM_QUEUE_AREA_OFFSET +
-	       2ull * nb_queues * cxlmem_ring_stride(ring_size, buf_size);
+	uint64_t v, rings;
+
+	g->nb_queues = q;
+	g->ring_size = r;
+	g->buf_size = b;
+	/* buf_offset = align64(DESC_OFFSET + r * desc) */
+	if (__builtin_mul_overflow((uint64_t)r, (uint64_t)sizeof(struct cxlmem_desc), &v) ||
+	    __builtin_add_overflow(v, (uint64_t)CXLMEM_DESC_OFFSET, &v) ||
+	    cxlmem_align_up(v, CXLMEM_LINE, &g->buf_offset) != 0)
+		return -EOVERFLOW;
+	/* ring_stride = align4k(buf_offset + r * b) */
+	if (__builtin_mul_overflow((uint64_t)r, (uint64_t)b, &v) ||
+	    __builtin_add_overflow(v, g->buf_offset, &v) ||
+	    cxlmem_align_up(v, 4096, &g->ring_stride) != 0)
+		return -EOVERFLOW;
+	/* window_bytes = QUEUE_AREA_OFFSET + 2 * q * ring_stride */
+	if (__builtin_mul_overflow(2 * (uint64_t)q, g->ring_stride, &rings) ||
+	    __builtin_add_overflow(rings, (uint64_t)CXLMEM_QUEUE_AREA_OFFSET, &g->window_bytes))
+		return -EOVERFLOW;
+	return 0;
 }
 
-/** Offset of the ring region of queue q, direction d. */
+/**
+ * Offset of the ring region of queue q, direction d, in bytes from the
+ * window start. q must be below g->nb_queues: the result then lies below
+ * g->window_bytes, which cxlmem_geometry() computed without overflow.
+ */
 static inline uint64_t
-cxlmem_ring_offset(uint32_t q, enum cxlmem_dir d, uint32_t ring_size, uint32_t buf_size)
+cxlmem_ring_offset(const struct cxlmem_geometry *g, uint32_t q, enum cxlmem_dir d)
 {
-	return CXLMEM_QUEUE_AREA_OFFSET +
-	       (2ull * q + (uint64_t)d) * cxlmem_ring_stride(ring_size, buf_size);
+	return CXLMEM_QUEUE_AREA_OFFSET + (2ull * q + (uint64_t)d) * g->ring_stride;
 }
 
 #endif /* CXLMEM_LAYOUT_H */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -30,50 +31,6 @@
 
 /** Alignment of offset= inside a window, bytes. */
 #define CXLMEM_OFFSET_ALIGN 4096u
-
-/**
- * Parse a size or offset: decimal or 0x hex, optional K, M, G suffix
- * (binary units). Returns 0, or -EINVAL when the text is not such a number
- * or overflows 64 bits.
- */
-int
-cxlmem_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	if (shift != 0 && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 /* Size, alignment and node of devdax device `name` (e.g. "dax0.0"). */
 static int
@@ -124,26 +81,113 @@ out:
 	return ret;
 }
 
-/**
- * Open and map the window described by p. need is the byte count the
- * geometry requires. Creates path= (mode 0600, size= or need bytes) when
- * it is absent and the role is host.
- * Returns 0, or a negative errno after logging one line that says what to
- * change: -ENOENT (no such file for role=device), -ENODEV/-EBUSY (dax
- * lookup), -EINVAL (offset/size outside the window, misaligned), -ENOSPC
- * (window smaller than need), or the errno of open/ftruncate/mmap.
+/*
+ * Size the window w->fd refers to (a regular file, or a devdax character
+ * device when it is one: then w->is_devdax, w->dax_name and *align, *node
+ * come from libdaxctl), check offset/size against it and against min_len,
+ * and map it. `what` names the window in messages (path=... or dax=...).
+ * Returns 0 or a negative errno after one log line; w stays open on error
+ * (the caller closes it).
  */
-int
-cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_window *w)
+static int
+window_size_and_map(struct cxlmem_window *w, const char *what, uint64_t offset, uint64_t size,
+		    uint64_t min_len, const char *min_why)
 {
-	uint64_t total = 0, align = sysconf(_SC_PAGESIZE), map_off;
+	uint64_t total = 0, align = (uint64_t)sysconf(_SC_PAGESIZE), map_off;
 	struct stat st;
 	int node = -1, ret;
 
+	if (fstat(w->fd, &st) != 0) {
+		ret = -errno;
+		CXLMEM_LOG(ERR, "%s: cannot stat %s: %s", what, w->path, strerror(errno));
+		return ret;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		/* path=/dev/daxX.Y or dax=daxX.Y: libdaxctl knows its size,
+		 * alignment and node. */
+		const char *base = strrchr(w->path, '/');
+		char dpath[PATH_MAX];
+
+		if (snprintf(w->dax_name, sizeof(w->dax_name), "%s",
+			     base != NULL ? base + 1 : w->path) >= (int)sizeof(w->dax_name)) {
+			CXLMEM_LOG(ERR, "%s: %s is not a devdax device name", what, w->path);
+			return -EINVAL;
+		}
+		ret = dax_lookup(what, w->dax_name, &total, &align, &node, dpath, sizeof(dpath));
+		if (ret != 0)
+			return ret;
+		w->is_devdax = true;
+	} else if (S_ISREG(st.st_mode)) {
+		total = (uint64_t)st.st_size;
+	} else {
+		CXLMEM_LOG(ERR, "%s is neither a regular file nor a devdax device", what);
+		return -EINVAL;
+	}
+
+	if (offset >= total) {
+		CXLMEM_LOG(ERR, "%s: offset=%" PRIu64 " is beyond the end of %s (%" PRIu64 " bytes)",
+			   what, offset, w->path, total);
+		return -EINVAL;
+	}
+	w->size = size != 0 ? size : total - offset;
+	if (w->size > total - offset) {
+		CXLMEM_LOG(ERR, "%s: offset=%" PRIu64 " + size=%" PRIu64 " exceeds %s (%" PRIu64
+			   " bytes)", what, offset, w->size, w->path, total);
+		return -EINVAL;
+	}
+	if (w->size < min_len) {
+		CXLMEM_LOG(ERR, "%s: window %s is %" PRIu64 " bytes, %s needs %" PRIu64 "; give "
+			   "size=%" PRIu64 " or more (on a new file), or fewer queues or smaller "
+			   "rings", what, w->path, w->size, min_why, min_len, min_len);
+		return -ENOSPC;
+	}
+
+	/* devdax maps only at its alignment: map from the aligned-down start. */
+	map_off = offset & ~(align - 1);
+	w->map_len = RTE_ALIGN_CEIL(offset + w->size - map_off, align);
+	w->map_base = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd,
+			   (off_t)map_off);
+	if (w->map_base == MAP_FAILED) {
+		ret = -errno;
+		CXLMEM_LOG(ERR, "%s: cannot map %s (%zu bytes at %" PRIu64 "): %s", what, w->path,
+			   w->map_len, map_off, strerror(errno));
+		w->map_base = NULL;
+		return ret;
+	}
+	w->base = (uint8_t *)w->map_base + (offset - map_off);
+	if (node >= 0 && numa_available() >= 0 && node <= numa_max_node())
+		w->numa_node = node;
+	return 0;
+}
+
+static void
+window_init(struct cxlmem_window *w)
+{
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->numa_node = -1;
+}
 
+/**
+ * Open and map the window described by p. When path= is absent and the
+ * role is host, it is created (mode 0600) with size= bytes, or create_len
+ * bytes past offset=. The window must hold at least min_len bytes (the
+ * header when the geometry is still unknown, else what the geometry
+ * needs).
+ * Returns 0, or a negative errno after logging one line that says what to
+ * change: -ENOENT (no such file for role=device), -ENODEV/-EBUSY (dax
+ * lookup), -EINVAL (offset/size outside the window, misaligned, not a file
+ * or devdax), -ENOSPC (window smaller than min_len), or the errno of
+ * open/fstat/posix_fallocate/mmap.
+ */
+int
+cxlmem_window_open(const struct cxlmem_params *p, uint64_t create_len, uint64_t min_len,
+		   struct cxlmem_window *w)
+{
+	char what[PATH_MAX + 16];
+	int ret;
+
+	window_init(w);
 	if (p->offset % CXLMEM_OFFSET_ALIGN != 0) {
 		CXLMEM_LOG(ERR, "offset=%" PRIu64 " is not a multiple of %u", p->offset,
 			   CXLMEM_OFFSET_ALIGN);
@@ -151,19 +195,20 @@ cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_w
 	}
 
 	if (p->dax[0] != '\0') {
-		char arg[80];
+		uint64_t total, align;
+		int node;
 
-		snprintf(arg, sizeof(arg), "dax=%s", p->dax);
-		ret = dax_lookup(arg, p->dax, &total, &align, &node, w->path, sizeof(w->path));
+		snprintf(what, sizeof(what), "dax=%s", p->dax);
+		ret = dax_lookup(what, p->dax, &total, &align, &node, w->path, sizeof(w->path));
 		if (ret != 0)
 			return ret;
-		w->is_devdax = true;
 		w->fd = open(w->path, O_RDWR | O_CLOEXEC);
 	} else {
+		snprintf(what, sizeof(what), "path=%s", p->path);
 		snprintf(w->path, sizeof(w->path), "%s", p->path);
 		w->fd = open(w->path, O_RDWR | O_CLOEXEC);
 		if (w->fd < 0 && errno == ENOENT) {
-			uint64_t len = p->size != 0 ? p->size : need;
+			uint64_t len = p->size != 0 ? p->size : create_len;
 
 			if (p->role != CXLMEM_ROLE_HOST) {
 				CXLMEM_LOG(ERR, "path=%s does not exist; start the role=host end first "
@@ -188,76 +233,54 @@ cxlmem_window_open(const struct cxlmem_params *p, uint64_t need, struct cxlmem_w
 	}
 	if (w->fd < 0) {
 		ret = -errno;
-		CXLMEM_LOG(ERR, "cannot open %s: %s", w->path, strerror(errno));
+		CXLMEM_LOG(ERR, "%s: cannot open %s: %s", what, w->path, strerror(errno));
 		return ret;
 	}
-	if (fstat(w->fd, &st) != 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (S_ISCHR(st.st_mode) && !w->is_devdax) {
-		/* path=/dev/daxX.Y: the same checks as dax=. */
-		const char *base = strrchr(w->path, '/');
-		char dpath[PATH_MAX];
+	{
+		char why[96];
 
-		char arg[PATH_MAX + 32];
-
-		snprintf(arg, sizeof(arg), "path=%s (a character device)", w->path);
-		ret = dax_lookup(arg, base != NULL ? base + 1 : w->path, &total, &align, &node,
-				 dpath, sizeof(dpath));
-		if (ret != 0)
-			goto fail;
-		w->is_devdax = true;
-	} else if (S_ISREG(st.st_mode)) {
-		total = (uint64_t)st.st_size;
-	} else if (!w->is_devdax) {
-		CXLMEM_LOG(ERR, "path=%s is neither a regular file nor a devdax device", w->path);
-		ret = -EINVAL;
-		goto fail;
+		if (min_len > CXLMEM_QUEUE_AREA_OFFSET)
+			snprintf(why, sizeof(why), "the geometry queues=%u rsize=%u bsize=%u",
+				 p->nb_queues, p->ring_size, p->buf_size);
+		else
+			snprintf(why, sizeof(why), "the window header");
+		ret = window_size_and_map(w, what, p->offset, p->size, min_len, why);
 	}
-
-	if (p->offset >= total) {
-		CXLMEM_LOG(ERR, "offset=%" PRIu64 " is beyond the end of %s (%" PRIu64 " bytes)",
-			   p->offset, w->path, total);
-		ret = -EINVAL;
+	if (ret != 0)
 		goto fail;
-	}
-	w->size = p->size != 0 ? p->size : total - p->offset;
-	if (w->size > total - p->offset) {
-		CXLMEM_LOG(ERR, "offset=%" PRIu64 " + size=%" PRIu64 " exceeds %s (%" PRIu64 " bytes)",
-			   p->offset, w->size, w->path, total);
-		ret = -EINVAL;
-		goto fail;
-	}
-	if (w->size < need) {
-		CXLMEM_LOG(ERR, "window %s is %" PRIu64 " bytes, the geometry queues=%u rsize=%u "
-			   "bsize=%u needs %" PRIu64 "; give size=%" PRIu64 " or more (on a new file), "
-			   "or fewer queues or smaller rings", w->path, w->size, p->nb_queues,
-			   p->ring_size, p->buf_size, need, need);
-		ret = -ENOSPC;
-		goto fail;
-	}
-
-	/* devdax maps only at its alignment: map from the aligned-down start. */
-	map_off = p->offset & ~(align - 1);
-	w->map_len = RTE_ALIGN_CEIL(p->offset + w->size - map_off, align);
-	w->map_base = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd,
-			   (off_t)map_off);
-	if (w->map_base == MAP_FAILED) {
-		ret = -errno;
-		CXLMEM_LOG(ERR, "cannot map %s (%zu bytes at %" PRIu64 "): %s", w->path,
-			   w->map_len, map_off, strerror(errno));
-		w->map_base = NULL;
-		goto fail;
-	}
-	w->base = (uint8_t *)w->map_base + (p->offset - map_off);
-
-	if (node >= 0 && numa_available() >= 0 && node <= numa_max_node())
-		w->numa_node = node;
 	return 0;
 
 fail:
 	cxlmem_window_close(w);
+	return ret;
+}
+
+/**
+ * Map the window a primary process opened (a secondary process's view of
+ * the same port): path is what the primary opened (a file or /dev/daxX.Y),
+ * offset and size its sub-window. Nothing is created, locked or written.
+ * Returns 0 or a negative errno (of open/fstat/mmap, -EINVAL or -ENOSPC
+ * when the file no longer holds that sub-window), after one log line.
+ */
+int
+cxlmem_window_attach(const char *path, uint64_t offset, uint64_t size, struct cxlmem_window *w)
+{
+	char what[PATH_MAX + 16];
+	int ret;
+
+	window_init(w);
+	snprintf(what, sizeof(what), "path=%s", path);
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	w->fd = open(w->path, O_RDWR | O_CLOEXEC);
+	if (w->fd < 0) {
+		ret = -errno;
+		CXLMEM_LOG(ERR, "secondary process: cannot open the primary's window %s: %s",
+			   path, strerror(errno));
+		return ret;
+	}
+	ret = window_size_and_map(w, what, offset, size, size, "the primary's window");
+	if (ret != 0)
+		cxlmem_window_close(w);
 	return ret;
 }
 
@@ -347,4 +370,112 @@ cxlmem_coherence_init(void)
 		cxlmem_cpu_has_clflushopt = (b >> 23) & 1;
 	}
 #endif
+}
+
+/* Read attribute leaf of sysfs folder dir into buf (trailing newline and
+ * blanks stripped). Returns 0, or -1 when absent or empty. */
+static int
+sysfs_read(const char *dir, const char *leaf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, leaf) >= (int)sizeof(path))
+		return -1;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * Data rate of one PCIe link in Mbit/s from its sysfs attributes
+ * current_link_speed ("32.0 GT/s PCIe") and current_link_width ("16"):
+ * transfer rate x lanes x line-code efficiency (8b/10b up to 5 GT/s,
+ * 128b/130b from 8 GT/s: PCI Express Base Specification 6.0, 4.2.1 and
+ * 4.2.2; CXL runs on the PCIe PHY, CXL 3.1 section 6). 0 when unknown.
+ */
+static uint64_t
+pcie_link_mbps(const char *dev_dir)
+{
+	char buf[64];
+	double gts;
+	unsigned long width;
+	char *end;
+
+	if (sysfs_read(dev_dir, "current_link_speed", buf, sizeof(buf)) != 0)
+		return 0;
+	gts = strtod(buf, &end);
+	if (end == buf || gts <= 0)
+		return 0;
+	if (sysfs_read(dev_dir, "current_link_width", buf, sizeof(buf)) != 0)
+		return 0;
+	width = strtoul(buf, &end, 10);
+	if (end == buf || width == 0 || width > 32)
+		return 0;
+	return (uint64_t)(gts * 1000.0 * (double)width * (gts < 8.0 ? 8.0 / 10.0 : 128.0 / 130.0));
+}
+
+/**
+ * The CXL link bandwidth behind a devdax window, in Mbit/s: the sum over
+ * the region's interleave targets of each memory device's PCIe link
+ * (negotiated speed x width). The kernel's CXL sysfs ABI
+ * (Documentation/ABI/testing/sysfs-bus-cxl) gives the path:
+ *   /sys/bus/dax/devices/daxX.Y -> .../regionN/dax_regionN/daxX.Y
+ *   regionN/targetK             -> an endpoint decoder name, decoderE.D
+ *   /sys/bus/cxl/devices/decoderE.D -> .../endpointE/decoderE.D
+ *   endpointE/uport             -> the memdev, .../<PCI device>/memM
+ * Returns 0 when the window is not devdax or the kernel does not expose
+ * the chain (e.g. a devdax device that is not a CXL region).
+ */
+uint32_t
+cxlmem_window_link_speed(const struct cxlmem_window *w)
+{
+	char path[PATH_MAX], real[PATH_MAX], region[PATH_MAX], target[64];
+	uint64_t total = 0;
+	unsigned int k;
+	char *slash;
+
+	if (!w->is_devdax || w->dax_name[0] == '\0')
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s", w->dax_name);
+	if (realpath(path, real) == NULL)
+		return 0;
+	/* .../regionN/dax_regionN/daxX.Y: drop two components. */
+	for (k = 0; k < 2; k++) {
+		slash = strrchr(real, '/');
+		if (slash == NULL)
+			return 0;
+		*slash = '\0';
+	}
+	snprintf(region, sizeof(region), "%s", real);
+	for (k = 0; k < 16; k++) {
+		char dec[PATH_MAX], memdev[PATH_MAX], leaf[16];
+
+		snprintf(leaf, sizeof(leaf), "target%u", k);
+		if (sysfs_read(region, leaf, target, sizeof(target)) != 0)
+			break;
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s", target);
+		if (realpath(path, dec) == NULL)
+			continue;
+		slash = strrchr(dec, '/');
+		if (slash == NULL)
+			continue;
+		*slash = '\0'; /* the endpoint port */
+		if (snprintf(path, sizeof(path), "%s/uport", dec) >= (int)sizeof(path) ||
+		    realpath(path, memdev) == NULL)
+			continue;
+		slash = strrchr(memdev, '/');
+		if (slash == NULL)
+			continue;
+		*slash = '\0'; /* the memdev's PCI device */
+		total += pcie_link_mbps(memdev);
+	}
+	return (uint32_t)RTE_MIN(total, (uint64_t)UINT32_MAX);
 }
