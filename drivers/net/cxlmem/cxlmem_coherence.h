@@ -37,24 +37,30 @@ extern int cxlmem_cpu_has_clflushopt;
 void cxlmem_coherence_init(void);
 
 #if defined(RTE_ARCH_X86) || defined(__x86_64__)
+/*
+ * The "+m" operand names one byte, but the instruction acts on the whole
+ * line: without the "memory" clobber the compiler may keep a store to any
+ * other byte of the line in a register or sink it below the write-back, and
+ * that store then stays in our cache while the peer reads the line.
+ */
 static inline void
 cxlmem_clflush(const volatile void *p)
 {
-	__asm__ volatile("clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	__asm__ volatile("clflush %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void
 cxlmem_clflushopt(const volatile void *p)
 {
-	/* 66 0F AE /7 */
-	__asm__ volatile(".byte 0x66; clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	/* 66 0F AE /7; "memory": the whole line, not one byte (see above) */
+	__asm__ volatile(".byte 0x66; clflush %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void
 cxlmem_clwb(const volatile void *p)
 {
-	/* 66 0F AE /6 */
-	__asm__ volatile(".byte 0x66; xsaveopt %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	/* 66 0F AE /6; "memory": the whole line, not one byte (see above) */
+	__asm__ volatile(".byte 0x66; xsaveopt %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void cxlmem_sfence(void) { __asm__ volatile("sfence" ::: "memory"); }
