@@ -24,6 +24,11 @@
 #   cxlmem_sdk_dir              print build-deps/dpdk-<version> (may not exist).
 #   cxlmem_sdk_present          true when cxlmem_sdk_dir holds everything setup.sh
 #                               fetches.
+#   cxlmem_arm64_sysroot_dir    print build-deps/arm64-sysroot-<dpdk version>: the
+#                               arm64 Debian packages that scripts/setup.sh unpacks
+#                               for the arm64 cross build (test/cross/arm64.sh).
+#   cxlmem_arm64_sysroot_state  print "present", "unavailable" (setup.sh tried and
+#                               wrote why into <dir>.unavailable) or "missing".
 #   cxlmem_log MSG... / cxlmem_die MSG...   messages on stderr ("cxlmem: ...");
 #                               cxlmem_die exits 1.
 #
@@ -94,9 +99,29 @@ cxlmem_sdk_present() {
     done
 }
 
+cxlmem_arm64_sysroot_dir() {
+    local v
+    v="$(cxlmem_dpdk_version)" || return 1
+    printf '%s\n' "$CXLMEM_ROOT/build-deps/arm64-sysroot-$v"
+}
+
+cxlmem_arm64_sysroot_state() {
+    local dir
+    if ! dir="$(cxlmem_arm64_sysroot_dir)"; then
+        echo missing
+    elif [[ -s "$dir/PACKAGES" && -f "$dir/root/usr/lib/aarch64-linux-gnu/pkgconfig/libdpdk.pc" ]]; then
+        echo present
+    elif [[ -f "$dir.unavailable" ]]; then
+        echo unavailable
+    else
+        echo missing
+    fi
+}
+
 cxlmem_ensure_setup() {
     [[ "${CXLMEM_SKIP_SETUP:-0}" == 1 ]] && return 0
-    if [[ -n "$(cxlmem_missing_packages)" ]] || ! cxlmem_sdk_present; then
+    if [[ -n "$(cxlmem_missing_packages)" ]] || ! cxlmem_sdk_present ||
+       [[ "$(cxlmem_arm64_sysroot_state)" == missing ]]; then
         cxlmem_log "something is missing; running scripts/setup.sh"
         "$CXLMEM_ROOT/scripts/setup.sh" || return 1
     fi

@@ -7,12 +7,25 @@
 #      ship (ethdev_driver.h, ethdev_vdev.h, bus_vdev_driver.h, bus_driver.h,
 #      dev_driver.h), plus DPDK's pmdinfogen.py/coff.py and VERSION, from
 #      Debian's `dpdk` source package of exactly the installed version, into
-#      build-deps/dpdk-<version>/{include,buildtools}/.
+#      build-deps/dpdk-<version>/{include,buildtools}/;
+#   3. unpacks an arm64 sysroot for the arm64 cross build and its runs under
+#      qemu-user (test/cross/arm64.sh): the arm64 Debian packages of
+#      scripts/debian-packages-arm64.txt, libdpdk-dev at exactly the installed
+#      amd64 version, and everything they depend on, downloaded with a private
+#      apt configuration (arm64 only, empty package database) and unpacked with
+#      dpkg-deb into build-deps/arm64-sysroot-<version>/root/. Nothing is
+#      installed into the machine for it (no dpkg --add-architecture: Debian 12's
+#      libdpdk-dev:arm64 cannot be installed next to libdpdk-dev:amd64, see
+#      docs/build.md). When that is impossible here (no arm64 in the apt
+#      sources, no network) it says why in build-deps/arm64-sysroot-<version>
+#      .unavailable and goes on: only the arm64 test needs it, and it skips
+#      with that reason.
 #
 # Idempotent; when everything is there it only checks and returns.
 #
 # usage: scripts/setup.sh [--refetch]
-#   --refetch   fetch the SDK headers again even when they are present
+#   --refetch   fetch the SDK headers and the arm64 sysroot again even when
+#               they are present (or were found unavailable)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -184,7 +197,113 @@ fetch_sdk() {
     cxlmem_log "DPDK driver-SDK headers are in ${dest#"$CXLMEM_ROOT"/}"
 }
 
+# --- 3. arm64 sysroot -------------------------------------------------------
+
+# The reason of a failed fetch, for build-deps/arm64-sysroot-<version>.unavailable.
+arm64_fail() {
+    printf '%s\n' "$*" >"$ARM64_REASON"
+    cxlmem_die "$*"
+}
+
+# Runs in a subshell (its own trap and exit); a failure leaves its reason in
+# the file $ARM64_REASON.
+fetch_arm64_sysroot() {
+    local full_ver upstream dest work cfg deb n got f t
+    local -a want
+    full_ver="$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null)" ||
+        arm64_fail "libdpdk-dev is not installed"
+    upstream="$(cxlmem_dpdk_version)"
+    dest="$(cxlmem_arm64_sysroot_dir)"
+    mapfile -t want < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' \
+                        "$CXLMEM_ROOT/scripts/debian-packages-arm64.txt")
+    # libdpdk-dev:arm64 must be the installed amd64 version: the driver-SDK
+    # headers of build-deps/dpdk-<version>/ serve both architectures.
+    for n in "${!want[@]}"; do
+        [[ "${want[n]}" == libdpdk-dev ]] && want[n]="libdpdk-dev=$full_ver"
+    done
+    cxlmem_log "fetching the arm64 sysroot (${want[*]} and their dependencies)"
+
+    mkdir -p "$CXLMEM_ROOT/build-deps"
+    work="$(mktemp -d "$CXLMEM_ROOT/build-deps/.arm64.XXXXXX")"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/state" \
+             "$work/log" "$work/stage/root"
+    : >"$work/state/status"
+    # The machine's own deb sources and apt.conf.d (proxies) are used; the
+    # package database, lists, cache and logs are private, and the only
+    # architecture is arm64, so apt resolves libdpdk-dev:arm64's dependencies
+    # as for an empty arm64 system and downloads them all.
+    cfg="$work/apt.conf"
+    cat >"$cfg" <<EOF_CONF
+Dir::State "$work/state";
+Dir::State::Lists "$work/lists";
+Dir::State::status "$work/state/status";
+Dir::Cache "$work/cache";
+Dir::Log "$work/log";
+APT::Architecture "arm64";
+APT::Architectures { "arm64"; };
+APT::Install-Recommends "false";
+APT::Get::Download-Only "true";
+EOF_CONF
+    ((EUID == 0)) && echo 'APT::Sandbox::User "root";' >>"$cfg"
+
+    if ! APT_CONFIG="$cfg" apt-get -q update >"$work/update.log" 2>&1; then
+        cxlmem_log "note: 'apt-get update' for arm64 reported errors:"
+        grep -E '^(E|W):' "$work/update.log" >&2 || true
+    fi
+    if ! APT_CONFIG="$cfg" apt-get -q -y install "${want[@]}" >"$work/install.log" 2>&1; then
+        grep -E '^(E|W):' "$work/install.log" >&2 || tail -n 5 "$work/install.log" >&2
+        arm64_fail "cannot download the arm64 packages ${want[*]}: $(grep -m1 '^E:' "$work/install.log" || echo 'see above')"
+    fi
+
+    # Unpack without documentation and without DPDK's static libraries (the
+    # cross build links DPDK's shared ones, as the amd64 build does).
+    for deb in "$work"/cache/archives/*.deb; do
+        dpkg-deb --fsys-tarfile "$deb" |
+            tar -x -C "$work/stage/root" \
+                --exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' \
+                --exclude='./usr/share/locale/*' --exclude='./usr/share/lintian/*' \
+                --exclude='./usr/lib/aarch64-linux-gnu/librte_*.a' ||
+            arm64_fail "cannot unpack $(basename "$deb")"
+        # shellcheck disable=SC2016  # dpkg's own ${...} fields
+        dpkg-deb -W --showformat='${Package}:${Architecture} ${Version}\n' "$deb" \
+            >>"$work/stage/PACKAGES"
+    done
+    # Absolute symbolic links (libz.so -> /lib/aarch64-linux-gnu/libz.so.1...)
+    # would point into this machine's own /lib: make them relative.
+    while IFS= read -r -d '' f; do
+        t="$(readlink "$f")"
+        ln -sfn "$(realpath -m --relative-to="$(dirname "$f")" "$work/stage/root$t")" "$f"
+    done < <(find "$work/stage/root" -type l -lname '/*' -print0)
+
+    f="$work/stage/root/usr/lib/aarch64-linux-gnu/pkgconfig/libdpdk.pc"
+    [[ -f "$f" ]] || arm64_fail "no libdpdk.pc in the unpacked libdpdk-dev:arm64"
+    got="$(sed -n 's/^Version:[[:space:]]*//p' "$f")"
+    [[ "$got" == "$upstream" ]] ||
+        arm64_fail "libdpdk-dev:arm64 is DPDK '$got', but the installed libdpdk-dev is $upstream"
+    [[ -e "$work/stage/root/lib/ld-linux-aarch64.so.1" ]] ||
+        arm64_fail "no arm64 dynamic loader in the unpacked libc6:arm64"
+
+    rm -rf "$dest" "$dest.unavailable"
+    mv "$work/stage" "$dest"
+    cxlmem_log "arm64 sysroot: ${dest#"$CXLMEM_ROOT"/} ($(wc -l <"$dest/PACKAGES") packages, $(du -sh "$dest" | cut -f1))"
+}
+
 install_packages
 if ((refetch)) || ! cxlmem_sdk_present; then
     fetch_sdk
+fi
+arm64_state="$(cxlmem_arm64_sysroot_state)"
+if ((refetch)) || [[ "$arm64_state" == missing ]]; then
+    arm64_dir="$(cxlmem_arm64_sysroot_dir)"
+    ARM64_REASON="$(mktemp)"
+    if ! (fetch_arm64_sysroot); then
+        reason="$(cat "$ARM64_REASON")"
+        printf '%s\n' "${reason:-the fetch failed (see the output of scripts/setup.sh)}" \
+            >"$arm64_dir.unavailable"
+        cxlmem_log "warning: no arm64 sysroot, so the arm64 test will skip: ${reason:-see above}"
+        cxlmem_log "  ('scripts/setup.sh --refetch' tries again)"
+    fi
+    rm -f "$ARM64_REASON"
 fi

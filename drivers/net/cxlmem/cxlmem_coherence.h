@@ -15,6 +15,8 @@
  *           served before the invalidation completes.
  * See Intel SDM vol. 2 (CLWB, CLFLUSHOPT: ordered by SFENCE/MFENCE) and
  * CXL 3.1 section 7.7 (multi-headed devices without HW coherence).
+ * arm64: DC CVAC writes back, DC CIVAC invalidates, and both fences are
+ * DSB SY (the Arm ARM section is cited at the definitions below).
  *
  * CXLMEM_STALE_INJECT (test builds only) lets a test serve the reader a
  * stale copy of any line it did not invalidate, and keep from the peer any
@@ -37,24 +39,30 @@ extern int cxlmem_cpu_has_clflushopt;
 void cxlmem_coherence_init(void);
 
 #if defined(RTE_ARCH_X86) || defined(__x86_64__)
+/*
+ * The "+m" operand names one byte, but the instruction acts on the whole
+ * line: without the "memory" clobber the compiler may keep a store to any
+ * other byte of the line in a register or sink it below the write-back, and
+ * that store then stays in our cache while the peer reads the line.
+ */
 static inline void
 cxlmem_clflush(const volatile void *p)
 {
-	__asm__ volatile("clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	__asm__ volatile("clflush %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void
 cxlmem_clflushopt(const volatile void *p)
 {
-	/* 66 0F AE /7 */
-	__asm__ volatile(".byte 0x66; clflush %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	/* 66 0F AE /7; "memory": the whole line, not one byte (see above) */
+	__asm__ volatile(".byte 0x66; clflush %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void
 cxlmem_clwb(const volatile void *p)
 {
-	/* 66 0F AE /6 */
-	__asm__ volatile(".byte 0x66; xsaveopt %0" : "+m" (*(volatile char *)(uintptr_t)p));
+	/* 66 0F AE /6; "memory": the whole line, not one byte (see above) */
+	__asm__ volatile(".byte 0x66; xsaveopt %0" : "+m" (*(volatile char *)(uintptr_t)p) : : "memory");
 }
 
 static inline void cxlmem_sfence(void) { __asm__ volatile("sfence" ::: "memory"); }
@@ -82,11 +90,31 @@ cxlmem_hw_inv_line(const volatile void *p)
 		cxlmem_clflush(p);
 }
 #elif defined(__aarch64__)
+/*
+ * arm64: DC CVAC cleans (writes back) a line to the Point of Coherency,
+ * DC CIVAC cleans and invalidates it. A DC instruction by VA is ordered
+ * after earlier loads and stores to the same line, so no barrier is needed
+ * between the payload stores and the DC CVAC of their line.
+ */
 static inline void cxlmem_hw_wb_line(const volatile void *p)
 { __asm__ volatile("dc cvac, %0" :: "r" (p) : "memory"); }
 static inline void cxlmem_hw_inv_line(const volatile void *p)
 { __asm__ volatile("dc civac, %0" :: "r" (p) : "memory"); }
-static inline void cxlmem_sfence(void) { __asm__ volatile("dsb st" ::: "memory"); }
+/*
+ * Both fences are DSB SY. Arm ARM for A-profile (DDI 0487 M.a.a), D7.5.9.15
+ * "Ordering and completion of data and instruction cache instructions": a
+ * cache maintenance instruction "is only guaranteed to be complete, and its
+ * effects visible to other observers, following a DSB", and there "a DMB or
+ * DSB [...] means a DMB or DSB whose required access type is both loads and
+ * stores". DSB ST (stores only) therefore does not complete the DC CVAC
+ * write-backs before prod is published, so the writer's fence is a full DSB
+ * too. SY (full system) because the peer may be another host or the device
+ * across CXL, outside our Inner and Outer Shareable domains. Linux does
+ * the same for DMA and pmem: arch/arm64/mm/cache.S dcache_clean_poc and
+ * dcache_clean_pop are "dcache_by_line_op cvac|cvap, sy", which ends in
+ * DSB SY.
+ */
+static inline void cxlmem_sfence(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void cxlmem_mfence(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 #else
 #error "cxlmem: coherence=flush needs cache maintenance instructions for this architecture"
