@@ -242,7 +242,7 @@ static const struct bad_case cases[] = {
 	{ "no such dax device", "role=host,dax=dax9.9", "dax=dax9.9", -1 },
 	/* windows */
 	{ "device window missing", "role=device,path=%X", "does not exist; start the role=host end first", -1 },
-	{ "wrong layout version", "role=device,path=%V", "layout version 7, this driver speaks 1", -1 },
+	{ "wrong layout version", "role=device,path=%V", "layout version 1, this driver speaks 2", -1 },
 	{ "superblock geometry invalid", "role=device,path=%G", "superblock is inconsistent", -1 },
 	{ "superblock stride wrong", "role=device,path=%S", "superblock is inconsistent", -1 },
 	{ "superblock larger than window", "role=device,path=%B", "bsize=2048, which needs", -1 },
@@ -352,7 +352,7 @@ write_window(const char *path, uint64_t size, void (*alter)(struct cxlmem_superb
 	close(fd);
 }
 
-static void alter_version(struct cxlmem_superblock *sb) { sb->version = 7; }
+static void alter_version(struct cxlmem_superblock *sb) { sb->version = 1; } /* layout version 1 */
 static void alter_geom(struct cxlmem_superblock *sb) { sb->ring_size = 1000; }
 static void alter_stride(struct cxlmem_superblock *sb) { sb->ring_stride -= 4096; }
 static void alter_big(struct cxlmem_superblock *sb)

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -958,6 +961,477 @@ test_superblock_flip(void)
 	unlink(path);
 }
 
+/* ---- issue 11: offloads carried across the window ------------------------- */
+
+#define TCP_PAYLOAD_MAX 64000u
+static uint8_t tcp_buf[TCP_PAYLOAD_MAX + 128];
+
+static uint8_t
+tcp_pat(uint32_t i)
+{
+	return (uint8_t)(i * 13 + (i >> 9));
+}
+
+/*
+ * A TCP frame over IPv4 or IPv6 with `payload` bytes, as an mbuf chain of
+ * 8000-byte segments. ol: the TX offload flags to request (their lengths
+ * are filled in); the IPv4 header checksum is left 0 when IP_CKSUM is
+ * asked, the TCP checksum holds what the mbuf API wants: the pseudo-header
+ * sum for an offload (without the length for TSO), else the full sum.
+ */
+static struct rte_mbuf *
+make_tcp(bool v6, uint32_t payload, uint16_t mss, uint64_t ol, uint32_t seq)
+{
+	const uint32_t l2 = RTE_ETHER_HDR_LEN, l3 = v6 ? 40 : 20, l4 = 20;
+	const uint32_t len = l2 + l3 + l4 + payload;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)tcp_buf;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(tcp_buf + l2 + l3);
+	struct rte_mbuf *head = NULL, *prev = NULL;
+	uint32_t i, off = 0;
+
+	memset(tcp_buf, 0, l2 + l3 + l4);
+	memset(eth->dst_addr.addr_bytes, 0x02, 6);
+	memset(eth->src_addr.addr_bytes, 0x04, 6);
+	eth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(tcp_buf + l2);
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		ip6->src_addr[15] = 1;
+		ip6->dst_addr[15] = 2;
+		ip6->src_addr[0] = ip6->dst_addr[0] = 0xfd;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(tcp_buf + l2);
+
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)RTE_MIN(l3 + l4 + payload, 65535u));
+		ip->packet_id = rte_cpu_to_be_16(100);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = rte_cpu_to_be_32(0xc0000201);
+		ip->dst_addr = rte_cpu_to_be_32(0xc0000202);
+		if (!(ol & RTE_MBUF_F_TX_IP_CKSUM))
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	th->src_port = rte_cpu_to_be_16(40000);
+	th->dst_port = rte_cpu_to_be_16(5201);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	for (i = 0; i < payload; i++)
+		tcp_buf[l2 + l3 + l4 + i] = tcp_pat(i);
+	if (ol & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM))
+		th->cksum = v6 ? rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)(tcp_buf + l2), ol) :
+				 rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)(tcp_buf + l2), ol);
+	else
+		th->cksum = v6 ? rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)(tcp_buf + l2), th) :
+				 rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)(tcp_buf + l2), th);
+	while (off < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(big_pool);
+		uint32_t n = RTE_MIN(len - off, 8000u);
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		memcpy(rte_pktmbuf_append(m, (uint16_t)n), tcp_buf + off, n);
+		off += n;
+		if (head == NULL) {
+			head = m;
+		} else {
+			prev->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		prev = m;
+	}
+	head->ol_flags = ol | (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
+	head->l2_len = l2;
+	head->l3_len = l3;
+	head->l4_len = l4;
+	head->tso_segsz = mss;
+	return head;
+}
+
+/* Receive everything that arrives on (port, 0) within 50 ms of quiet. */
+static unsigned int
+recv_all(uint16_t port, struct rte_mbuf **out, unsigned int max)
+{
+	unsigned int got = 0, idle = 0;
+
+	while (idle < 50 && got < max) {
+		uint16_t n = rte_eth_rx_burst(port, 0, out + got,
+					      (uint16_t)RTE_MIN(max - got, (unsigned int)BURST));
+
+		if (n == 0) {
+			idle++;
+			rte_delay_us_sleep(1000);
+		}
+		got += n;
+		if (n != 0)
+			idle = 0;
+	}
+	return got;
+}
+
+/* Check one received TCP frame of the stream: full checksums valid (when
+ * want_csum), payload bytes in place. Returns its TCP payload length or -1. */
+static int
+check_tcp(struct rte_mbuf *m, bool v6, uint32_t seq0, bool want_csum)
+{
+	const uint32_t l2 = RTE_ETHER_HDR_LEN, l3 = v6 ? 40 : 20, l4 = 20;
+	static uint8_t b[TCP_PAYLOAD_MAX + 128];
+	const uint8_t *p;
+	const struct rte_tcp_hdr *th;
+	uint32_t i, payload, first;
+
+	if (m->pkt_len < l2 + l3 + l4 || m->pkt_len > sizeof(b))
+		return -1;
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, b);
+	th = (const struct rte_tcp_hdr *)(p + l2 + l3);
+	payload = m->pkt_len - l2 - l3 - l4;
+	first = rte_be_to_cpu_32(th->sent_seq) - seq0;
+	if (want_csum) {
+		if (v6) {
+			if (rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)(p + l2), th) != 0)
+				return -1;
+		} else {
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + l2);
+
+			if (rte_raw_cksum(ip, 20) != 0xffff ||
+			    rte_be_to_cpu_16(ip->total_length) != l3 + l4 + payload ||
+			    rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
+				return -1;
+		}
+	}
+	for (i = 0; i < payload; i++)
+		if (p[l2 + l3 + l4 + i] != tcp_pat(first + i))
+			return -1;
+	return (int)payload;
+}
+
+/*
+ * TSO and LRO across the window. The host sends a 30000-byte TCP GSO frame
+ * (MSS 1448); a device end with TCP_LRO gets it whole, with RX_LRO and
+ * tso_segsz; a device end without LRO gets 21 segments with correct
+ * checksums, sequence numbers and payload, the host having segmented it.
+ * Both for IPv4 and IPv6.
+ */
+static void
+test_tso(void)
+{
+	static const uint64_t rx_lro = RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+				       RTE_ETH_RX_OFFLOAD_SCATTER;
+	const uint32_t payload = 30000, mss = 1448;
+	struct rte_mbuf *got[64], *m;
+	unsigned int lro, v, n, i;
+
+	for (lro = 0; lro < 2; lro++) {
+		for (v = 0; v < 2; v++) {
+			const bool v6 = v == 1;
+			char tag[16], args[512];
+			struct rte_eth_conf conf = { .rxmode = { .mtu = 1500 } };
+			uint16_t h, d;
+			uint32_t seen = 0;
+			bool ok = true;
+
+			snprintf(tag, sizeof(tag), "tso%u%u", lro, v);
+			snprintf(args, sizeof(args), "role=host,path=%s.%s,size=16M%s%s", win_path, tag,
+				 extra_devargs[0] ? "," : "", extra_devargs);
+			CHECK(add_port("net_cxlmem_tsoh", args, &h) == 0, "tso host");
+			snprintf(args, sizeof(args), "role=device,path=%s.%s%s%s", win_path, tag,
+				 extra_devargs[0] ? "," : "", extra_devargs);
+			CHECK(add_port("net_cxlmem_tsod", args, &d) == 0, "tso device");
+			conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+					       RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+			CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+			      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, pool) == 0 &&
+			      rte_eth_tx_queue_setup(h, 0, 0, rte_socket_id(), NULL) == 0 &&
+			      rte_eth_dev_start(h) == 0, "tso host setup");
+			memset(&conf, 0, sizeof(conf));
+			conf.rxmode.mtu = 1500;
+			if (lro) {
+				conf.rxmode.offloads = rx_lro;
+				conf.rxmode.max_lro_pkt_size = 65535;
+			}
+			CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 &&
+			      rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, pool) == 0 &&
+			      rte_eth_tx_queue_setup(d, 0, 0, rte_socket_id(), NULL) == 0 &&
+			      rte_eth_dev_start(d) == 0 && wait_link(h, d, 1, 2000), "tso device setup");
+			rte_delay_us_sleep(30 * 1000); /* the host reads what the device takes */
+
+			m = make_tcp(v6, payload, (uint16_t)mss, RTE_MBUF_F_TX_TCP_SEG |
+				     (v6 ? 0 : RTE_MBUF_F_TX_IP_CKSUM), 1000);
+			CHECK(m != NULL && rte_eth_tx_burst(h, 0, &m, 1) == 1, "tso tx");
+			n = recv_all(d, got, RTE_DIM(got));
+			if (lro) {
+				CHECK(n == 1, "LRO %s: %u frames, expected the GSO frame whole",
+				      v6 ? "IPv6" : "IPv4", n);
+				if (n == 1) {
+					CHECK((got[0]->ol_flags & RTE_MBUF_F_RX_LRO) &&
+					      got[0]->tso_segsz == mss &&
+					      (got[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+					      RTE_MBUF_F_RX_L4_CKSUM_NONE,
+					      "LRO frame flags %#" PRIx64 " tso_segsz %u",
+					      got[0]->ol_flags, got[0]->tso_segsz);
+					CHECK(check_tcp(got[0], v6, 1000, false) == (int)payload,
+					      "LRO frame payload differs");
+				}
+				CHECK(xstat(h, "tx_gso_segmented") == 0, "segmented although the peer takes it");
+			} else {
+				CHECK(n == (payload + mss - 1) / mss, "no LRO %s: %u frames, expected %u",
+				      v6 ? "IPv6" : "IPv4", n, (payload + mss - 1) / mss);
+				for (i = 0; i < n; i++) {
+					int pl = check_tcp(got[i], v6, 1000, true);
+					const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(got[i],
+						const struct rte_tcp_hdr *, RTE_ETHER_HDR_LEN + (v6 ? 40 : 20));
+
+					if (pl < 0 || rte_be_to_cpu_32(th->sent_seq) != 1000 + seen ||
+					    ((th->tcp_flags & RTE_TCP_FIN_FLAG) != 0) != (i + 1 == n) ||
+					    (got[i]->ol_flags & RTE_MBUF_F_RX_LRO))
+						ok = false;
+					seen += pl > 0 ? (uint32_t)pl : 0;
+				}
+				CHECK(ok && seen == payload, "segments: checksums, sequence or payload wrong "
+				      "(%u of %u bytes)", seen, payload);
+				CHECK(xstat(h, "tx_gso_segmented") == 1, "tx_gso_segmented %" PRIu64,
+				      xstat(h, "tx_gso_segmented"));
+			}
+			for (i = 0; i < n; i++)
+				rte_pktmbuf_free(got[i]);
+			rte_eth_dev_stop(d);
+			rte_eth_dev_stop(h);
+			rte_eal_hotplug_remove("vdev", "net_cxlmem_tsod");
+			rte_eal_hotplug_remove("vdev", "net_cxlmem_tsoh");
+			snprintf(args, sizeof(args), "%s.%s", win_path, tag);
+			unlink(args);
+		}
+	}
+}
+
+/*
+ * L4 and IPv4 checksum offloads. TX TCP_CKSUM to a receiver that enabled
+ * TCP_CKSUM: the frame crosses with its checksum partial and arrives with
+ * RX_L4_CKSUM_NONE; to a receiver that did not, the sender completes it
+ * (tx_csum_completed) and a full, valid checksum arrives. TX IP_CKSUM
+ * always arrives as a valid header. RX IPV4_CKSUM reports GOOD, and BAD
+ * for a header sent with a broken checksum and no offload.
+ */
+static void
+test_csum(void)
+{
+	unsigned int rxcsum;
+
+	for (rxcsum = 0; rxcsum < 2; rxcsum++) {
+		struct rte_eth_conf conf = { .rxmode = { .mtu = 1500 } };
+		struct rte_mbuf *m, *got[4];
+		char args[512];
+		uint16_t h, d;
+		unsigned int n;
+
+		snprintf(args, sizeof(args), "role=host,path=%s.csum,size=16M%s%s", win_path,
+			 extra_devargs[0] ? "," : "", extra_devargs);
+		CHECK(add_port("net_cxlmem_ch", args, &h) == 0, "csum host");
+		snprintf(args, sizeof(args), "role=device,path=%s.csum%s%s", win_path,
+			 extra_devargs[0] ? "," : "", extra_devargs);
+		CHECK(add_port("net_cxlmem_cd", args, &d) == 0, "csum device");
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+		      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, pool) == 0 &&
+		      rte_eth_tx_queue_setup(h, 0, 0, rte_socket_id(), NULL) == 0 &&
+		      rte_eth_dev_start(h) == 0, "csum host setup");
+		memset(&conf, 0, sizeof(conf));
+		conf.rxmode.mtu = 1500;
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+				       (rxcsum ? RTE_ETH_RX_OFFLOAD_TCP_CKSUM : 0);
+		CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 &&
+		      rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, pool) == 0 &&
+		      rte_eth_tx_queue_setup(d, 0, 0, rte_socket_id(), NULL) == 0 &&
+		      rte_eth_dev_start(d) == 0 && wait_link(h, d, 1, 2000), "csum device setup");
+		rte_delay_us_sleep(30 * 1000);
+
+		m = make_tcp(false, 1000, 0, RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IP_CKSUM, 7);
+		CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1, "csum tx");
+		n = recv_all(d, got, RTE_DIM(got));
+		CHECK(n == 1, "csum: %u frames", n);
+		if (n == 1) {
+			const uint64_t l4f = got[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+			CHECK((got[0]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+			      RTE_MBUF_F_RX_IP_CKSUM_GOOD, "IPv4 header checksum not reported GOOD");
+			if (rxcsum) {
+				CHECK(l4f == RTE_MBUF_F_RX_L4_CKSUM_NONE && check_tcp(got[0], false, 7,
+				      false) == 1000, "partial checksum: L4 flags %#" PRIx64, l4f);
+			} else {
+				CHECK(l4f == 0 && check_tcp(got[0], false, 7, true) == 1000,
+				      "a full, valid checksum did not arrive (L4 flags %#" PRIx64 ")", l4f);
+				CHECK(xstat(h, "tx_csum_completed") == 1, "tx_csum_completed %" PRIu64,
+				      xstat(h, "tx_csum_completed"));
+			}
+			rte_pktmbuf_free(got[0]);
+		}
+		/* A header with a wrong checksum and no offload: reported BAD. */
+		m = make_tcp(false, 100, 0, 0, 9);
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN)->hdr_checksum ^= 0x5a;
+		m->ol_flags = 0;
+		CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1, "bad-header tx");
+		n = recv_all(d, got, RTE_DIM(got));
+		CHECK(n == 1 && (got[0]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+		      RTE_MBUF_F_RX_IP_CKSUM_BAD, "a broken IPv4 header checksum not reported BAD");
+		if (n == 1)
+			rte_pktmbuf_free(got[0]);
+		rte_eth_dev_stop(d);
+		rte_eth_dev_stop(h);
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_cd");
+		rte_eal_hotplug_remove("vdev", "net_cxlmem_ch");
+		snprintf(args, sizeof(args), "%s.csum", win_path);
+		unlink(args);
+	}
+}
+
+/*
+ * Untrusted metadata: frames written straight into the device's receive
+ * ring, as a hostile host would, with metadata that does not fit the
+ * frame, an unknown GSO type, or GSO to a receiver without LRO: each is
+ * dropped and counted in rx_bad_offload, none is delivered; a good one
+ * after them is.
+ */
+static void
+test_bad_metadata(void)
+{
+	struct cxlmem_geometry g;
+	struct cxlmem_offload bad[4];
+	char args[512], path[300];
+	uint16_t h, d;
+	uint8_t *map;
+	uint32_t k, prod;
+	struct rte_mbuf *got[8];
+	int fd;
+
+	if (stale_injected)
+		return; /* our own mapping would be a private copy */
+	snprintf(path, sizeof(path), "%s.meta", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=4M,queues=1,rsize=64,bsize=2048%s%s",
+		 path, extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_mh", args, &h) == 0, "meta host");
+	snprintf(args, sizeof(args), "role=device,path=%s%s%s", path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_md", args, &d) == 0, "meta device");
+	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0 && setup_port_mtu(d, 1, pool, 1500, 0) == 0 &&
+	      wait_link(h, d, 1, 2000), "meta link");
+	cxlmem_geometry(1, 64, 2048, &g);
+	fd = open(path, O_RDWR);
+	map = mmap(NULL, g.window_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "map");
+	if (map == MAP_FAILED)
+		return;
+	memset(bad, 0, sizeof(bad));
+	bad[0].flags = CXLMEM_OFL_F_NEEDS_CSUM;     /* csum field beyond the frame */
+	bad[0].csum_start = 90;
+	bad[0].csum_offset = 16;
+	bad[1].gso_type = 7;                         /* unknown GSO type */
+	bad[1].hdr_len = 54;
+	bad[1].gso_size = 1448;
+	bad[2].gso_type = CXLMEM_GSO_TCPV4;          /* GSO to a receiver without LRO */
+	bad[2].hdr_len = 54;
+	bad[2].gso_size = 1448;
+	bad[3].gso_type = CXLMEM_GSO_TCPV4;          /* hdr_len beyond the frame */
+	bad[3].hdr_len = 200;
+	bad[3].gso_size = 1448;
+	{
+		uint8_t *ring = map + cxlmem_ring_offset(&g, 0, CXLMEM_DIR_H2D);
+		uint32_t *prodp = (uint32_t *)ring;
+		struct cxlmem_desc *desc = (struct cxlmem_desc *)(ring + CXLMEM_DESC_OFFSET);
+		const struct cxlmem_ctrl *dc = (const struct cxlmem_ctrl *)(map +
+						CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE));
+		uint16_t tag = (uint16_t)dc->epoch;
+
+		prod = __atomic_load_n(prodp, __ATOMIC_ACQUIRE);
+		for (k = 0; k < 5; k++) {
+			uint8_t *slot = ring + g.buf_offset + (size_t)(prod & 63) * 2048;
+			uint32_t flen = 16 + 100;
+
+			if (k < 4)
+				memcpy(slot, &bad[k], 16);
+			else
+				memset(slot, 0, 16); /* good: no offload at all */
+			memset(slot + 16, 0x33, 100);
+			desc[prod & 63].len = flen;
+			desc[prod & 63].flags = CXLMEM_DESC_F_META;
+			desc[prod & 63].epoch_tag = tag;
+			prod++;
+		}
+		__atomic_store_n(prodp, prod, __ATOMIC_RELEASE);
+	}
+	k = recv_all(d, got, RTE_DIM(got));
+	CHECK(k == 1 && got[0]->pkt_len == 100, "%u frames delivered, expected the one good one", k);
+	CHECK(xstat(d, "rx_bad_offload") == 4, "rx_bad_offload %" PRIu64, xstat(d, "rx_bad_offload"));
+	while (k > 0)
+		rte_pktmbuf_free(got[--k]);
+	munmap(map, g.window_bytes);
+	close(fd);
+	rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_md");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_mh");
+	unlink(path);
+}
+
+/*
+ * A peer of layout version 1 (its control line has no version: 0) gets no
+ * link and no acknowledgement: the host never resynchronises with it. The
+ * same fake peer saying version 2 is acknowledged, so the version is what
+ * made the difference. The fake device writes its line straight into the
+ * file (pwrite), with a heartbeat, as a peer across the link would.
+ */
+static void
+test_peer_version(void)
+{
+	char path[300], args[512];
+	unsigned int v, i;
+	uint16_t h;
+	int fd;
+
+	if (stale_injected)
+		return;
+	snprintf(path, sizeof(path), "%s.ver", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=16M%s%s", path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_vh", args, &h) == 0, "version host");
+	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0, "version host setup");
+	fd = open(path, O_RDWR);
+	for (v = 0; v < 2; v++) {
+		struct cxlmem_ctrl c, host;
+
+		memset(&c, 0, sizeof(c));
+		c.state = CXLMEM_STATE_RUNNING;
+		c.epoch = 5 + v;
+		c.version = v == 0 ? 0 : CXLMEM_LAYOUT_VERSION;
+		for (i = 0; i < 30; i++) {
+			c.heartbeat++;
+			CHECK(pwrite(fd, &c, sizeof(c), CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE)) ==
+			      sizeof(c), "pwrite");
+			rte_delay_us_sleep(5000);
+		}
+		CHECK(pread(fd, &host, sizeof(host), CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_HOST)) ==
+		      sizeof(host), "pread");
+		if (v == 0)
+			CHECK(host.peer_epoch_ack != c.epoch && link_is(h, 0),
+			      "a layout version 1 peer was acknowledged (ack %u)", host.peer_epoch_ack);
+		else
+			CHECK(host.peer_epoch_ack == c.epoch,
+			      "a layout version 2 peer was not acknowledged (ack %u)", host.peer_epoch_ack);
+	}
+	close(fd);
+	rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_vh");
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1042,6 +1516,10 @@ main(int argc, char **argv)
 	test_peer_queues();
 	test_desc_counts();
 	test_superblock_flip();
+	test_tso();
+	test_csum();
+	test_bad_metadata();
+	test_peer_version();
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);

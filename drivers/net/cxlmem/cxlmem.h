@@ -8,7 +8,9 @@
  *   cxlmem_window.c    find, size, map and lock a window
  *   cxlmem_ctrl.c      control plane: superblock, role claim, heartbeat,
  *                      epochs and resync, what each end publishes
- *   cxlmem_rxtx.c      burst functions
+ *   cxlmem_rxtx.c      burst functions (their fast paths)
+ *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
+ *                      offload metadata, segmentation and checksums
  *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
 #ifndef CXLMEM_H
@@ -119,6 +121,11 @@ struct cxlmem_queue_stats {
 	uint64_t too_long;      /**< RX: frames above the configured MTU, dropped;
 				 *   TX: frames above our or the peer's limit, refused */
 	uint64_t peer_idle;     /**< TX: frames refused because the peer does not poll this queue */
+	uint64_t bad_offload;   /**< RX: frames with invalid or unaccepted offload metadata,
+				 *   dropped; TX: frames with an offload request we cannot
+				 *   carry (bad lengths, UDP segmentation, SCTP), refused */
+	uint64_t gso_segmented; /**< TX: GSO frames segmented here (the peer does not take them) */
+	uint64_t csum_done;     /**< TX: L4 checksums completed here; RX: completed for the app */
 	uint64_t win_written;   /**< bytes stored into the window, line-granular */
 	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
 };
@@ -141,6 +148,10 @@ struct cxlmem_queue {
 					 *   (nb_desc of queue setup, at most ring_size) */
 	uint32_t max_frame;             /**< RX: longest frame accepted (configured MTU);
 					 *   TX: longest frame sent (ours and the peer's) */
+	uint32_t max_gso;               /**< RX: longest GSO frame accepted (LRO), 0 = none;
+					 *   TX: longest GSO frame the peer takes, 0 = none */
+	uint32_t offloads;              /**< RX: CXLMEM_QRX_* reporting this queue does;
+					 *   TX: CXLMEM_RXO_* the peer accepts */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t mbuf_room;             /**< RX: data room of the mempool's mbufs */
@@ -163,6 +174,23 @@ struct cxlmem_queue {
 	 *  lcore's updates). */
 	struct cxlmem_queue_stats base;
 } __rte_cache_aligned;
+
+/** cxlmem_queue.offloads of an RX queue: what the application enabled. */
+#define CXLMEM_QRX_L4_CKSUM 0x01u /**< report L4 checksum status (TCP/UDP_CKSUM) */
+#define CXLMEM_QRX_IP_CKSUM 0x02u /**< report IPv4 header checksum status */
+#define CXLMEM_QRX_LRO      0x04u /**< take GSO frames (TCP_LRO) */
+
+/** TX mbuf flags that take the slow path (cxlmem_tx_frame()). */
+#define CXLMEM_TX_OFFLOAD_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | \
+				 RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)
+
+/** Offloads the port offers (rte_eth_dev_info). */
+#define CXLMEM_TX_OFFLOAD_CAPA (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_TSO | \
+				RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+				RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+#define CXLMEM_RX_OFFLOAD_CAPA (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO | \
+				RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+				RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 
 /** Per-port state shared between processes (dev->data->dev_private). */
 struct pmd_internals {
@@ -192,6 +220,9 @@ struct pmd_internals {
 	bool link_up;
 	uint64_t peer_rx_mask;          /**< the peer's published rx_queue_mask */
 	uint32_t peer_max_frame;        /**< the peer's published max_rx_frame (0: none) */
+	uint32_t peer_rx_offloads;      /**< the peer's published CXLMEM_RXO_* bits */
+	uint32_t peer_max_gso;          /**< the peer's published max_gso_frame (0: none) */
+	bool peer_version_logged;       /**< a peer of another layout version was logged */
 	uint8_t peer_coherence;         /**< the peer's published coherence mode */
 	uint64_t peer_restarts;
 	uint64_t link_flaps;
@@ -263,7 +294,18 @@ void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
 void cxlmem_ctrl_close(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_rx(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_mac(struct rte_eth_dev *dev);
+uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
+uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
 void cxlmem_tick(void *arg);
+
+/* cxlmem_frame.c */
+int cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_mbuf *m,
+		    uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
+		    uint32_t *frames, uint64_t *bytes);
+uint32_t cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons,
+			 uint32_t avail, uint32_t max_frame, struct rte_mbuf **out, bool flush);
+void cxlmem_rx_ip_cksum(struct rte_mbuf *m);
+uint16_t eth_cxlmem_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);

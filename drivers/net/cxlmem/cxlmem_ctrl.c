@@ -408,7 +408,54 @@ apply_frame_limits(struct rte_eth_dev *dev)
 	}
 }
 
-/* Publish our receive side: queues polled, largest frame. ctrl_lock held. */
+/** CXLMEM_QRX_* of a receive queue: the RX offloads the application
+ *  enabled on the port (dev_configure). */
+uint32_t
+cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev)
+{
+	const uint64_t rx = dev->data->dev_conf.rxmode.offloads;
+	uint32_t o = 0;
+
+	if (rx & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM))
+		o |= CXLMEM_QRX_L4_CKSUM;
+	if (rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+		o |= CXLMEM_QRX_IP_CKSUM;
+	if (rx & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		o |= CXLMEM_QRX_LRO;
+	return o;
+}
+
+/** Longest GSO frame our receive side takes: the application's
+ *  max_lro_pkt_size with TCP_LRO (ethdev checked it against ours), else 0. */
+uint32_t
+cxlmem_rx_max_gso(const struct rte_eth_dev *dev)
+{
+	const struct rte_eth_rxmode *rx = &dev->data->dev_conf.rxmode;
+
+	if (!(rx->offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO))
+		return 0;
+	return RTE_MIN(rx->max_lro_pkt_size, CXLMEM_MAX_GSO_FRAME_LEN);
+}
+
+/* CXLMEM_RXO_* we publish: GSO frames with LRO; partial checksums with
+ * LRO (a GSO frame's checksum is partial) or with L4 checksum offload
+ * (plain frames we would otherwise complete for the application anyway,
+ * so taking them costs no more). */
+static uint32_t
+rx_offloads_published(const struct rte_eth_dev *dev)
+{
+	const uint32_t o = cxlmem_rx_queue_offloads(dev);
+	uint32_t p = 0;
+
+	if (o & CXLMEM_QRX_LRO)
+		p |= CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6 | CXLMEM_RXO_CSUM;
+	if (o & CXLMEM_QRX_L4_CKSUM)
+		p |= CXLMEM_RXO_CSUM;
+	return p;
+}
+
+/* Publish our receive side: queues polled, largest frames, offloads taken.
+ * ctrl_lock held. */
 static void
 publish_rx(struct rte_eth_dev *dev)
 {
@@ -422,6 +469,8 @@ publish_rx(struct rte_eth_dev *dev)
 	my->nb_queues = n;
 	my->mtu = dev->data->mtu;
 	__atomic_store_n(&my->max_rx_frame, cxlmem_frame_len(dev->data->mtu), __ATOMIC_RELAXED);
+	__atomic_store_n(&my->rx_offloads, rx_offloads_published(dev), __ATOMIC_RELAXED);
+	__atomic_store_n(&my->max_gso_frame, cxlmem_rx_max_gso(dev), __ATOMIC_RELAXED);
 	__atomic_store_n(&my->rx_queue_mask, rx_queue_mask(dev), __ATOMIC_RELAXED);
 	ctrl_publish(pi, my);
 	apply_frame_limits(dev);
@@ -468,8 +517,10 @@ cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w)
 	my->tick_us = CXLMEM_TICK_US;
 	my->rx_queue_mask = 0;
 	my->max_rx_frame = cxlmem_frame_len(RTE_ETHER_MTU);
-	my->reserved0 = 0;
+	my->rx_offloads = 0;
+	my->max_gso_frame = 0;
 	my->coherence = (uint8_t)pi->params.coherence;
+	my->version = CXLMEM_LAYOUT_VERSION;
 	memset(my->reserved, 0, sizeof(my->reserved));
 	__atomic_store_n(&my->peer_epoch_ack, 0, __ATOMIC_RELAXED);
 	/* Release: the fields above before the state; pairs with the acquire
@@ -604,12 +655,33 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 {
 	struct pmd_internals *pi = dev->data->dev_private;
 	uint32_t max_frame = peer->max_rx_frame;
+	uint32_t rxo = peer->rx_offloads & CXLMEM_RXO_ALL;
+	uint32_t max_gso = peer->max_gso_frame;
 	uint32_t q;
 
 	/* Untrusted: a frame limit outside what a receiver can publish is
-	 * taken as "not published" (our own limit applies). */
+	 * taken as "not published" (our own limit applies); GSO frames go
+	 * whole only within what the layout allows. */
 	if (max_frame < cxlmem_frame_len(CXLMEM_MIN_MTU) || max_frame > CXLMEM_MAX_FRAME_LEN)
 		max_frame = 0;
+	if (!(rxo & (CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6)) || max_gso > CXLMEM_MAX_GSO_FRAME_LEN)
+		max_gso = 0;
+	if (max_gso == 0)
+		rxo &= ~(CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6);
+	if (pi->peer_rx_offloads != rxo || pi->peer_max_gso != max_gso) {
+		pi->peer_rx_offloads = rxo;
+		pi->peer_max_gso = max_gso;
+		for (q = 0; q < CXLMEM_MAX_QUEUES; q++) {
+			struct cxlmem_queue *tq = pi->txq[q];
+
+			if (tq != NULL) {
+				rte_spinlock_lock(&tq->lock);
+				tq->offloads = rxo;
+				tq->max_gso = max_gso;
+				rte_spinlock_unlock(&tq->lock);
+			}
+		}
+	}
 	pi->peer_coherence = peer->coherence == CXLMEM_COHERENCE_FLUSH ?
 			     CXLMEM_COHERENCE_FLUSH : CXLMEM_COHERENCE_HW;
 	if (pi->peer_rx_mask != peer->rx_queue_mask) {
@@ -671,6 +743,16 @@ link_check(struct rte_eth_dev *dev)
 	}
 
 	line_read(pi, &peer, peer_live);
+	if (peer.state != CXLMEM_STATE_OFFLINE && peer.version != CXLMEM_LAYOUT_VERSION) {
+		/* A peer of another layout version: never a link. */
+		if (!pi->peer_version_logged)
+			CXLMEM_LOG(ERR, "port %u: the peer (pid %u) speaks cxlmem layout version %u, "
+				   "this driver speaks %u; run the same driver version on both ends",
+				   pi->port_id, peer.pid, peer.version != 0 ? peer.version : 1,
+				   CXLMEM_LAYOUT_VERSION);
+		pi->peer_version_logged = true;
+		return set_link(dev, false);
+	}
 
 	/*
 	 * Peer silence is counted in our own ticks, each worth at most two

@@ -25,7 +25,11 @@
  *                                    descriptor slot i owns buffer i
  *
  * A descriptor carries no address: slot i always owns buffer i, so the only
- * peer-supplied values a reader must check are the indexes and the length.
+ * peer-supplied values a reader must check are the indexes, the length and
+ * flags, and, for a frame that carries offload metadata (CXLMEM_DESC_F_META),
+ * the 16 bytes of struct cxlmem_offload at the start of its first slot.
+ * A frame without offloads costs what it did in layout version 1: its bytes,
+ * one descriptor per slot, no metadata.
  *
  * Ownership (single writer per line; no cross-side atomics, because a
  * read-modify-write across a CXL link, or across QEMU's emulated window, is
@@ -74,8 +78,14 @@
 
 /** "CXLMEMW\0" read as a little-endian u64. */
 #define CXLMEM_MAGIC 0x0057454d4d4c5843ull
-/** Layout version; a window with another version is refused. */
-#define CXLMEM_LAYOUT_VERSION 1u
+/**
+ * Layout version; a window or a peer of another version is refused.
+ *   1: the first layout.
+ *   2: per-frame offload metadata (struct cxlmem_offload, CXLMEM_DESC_F_META),
+ *      frames up to CXLMEM_MAX_GSO_FRAME_LEN, receive offloads and the
+ *      layout version in each control line.
+ */
+#define CXLMEM_LAYOUT_VERSION 2u
 
 /** Offset of the first ring region in bytes. */
 #define CXLMEM_QUEUE_AREA_OFFSET 4096u
@@ -88,9 +98,14 @@
 #define CXLMEM_MAX_RING_SIZE 32768u
 #define CXLMEM_MIN_BUF_SIZE 256u
 #define CXLMEM_MAX_BUF_SIZE 65536u
-/** Largest frame, in bytes without FCS: a 9000-byte MTU plus 14 bytes of
- *  header and 8 for two VLAN tags, rounded up (so MTUs up to 9194 fit). */
+/** Largest frame without segmentation offload, in bytes without FCS: a
+ *  9000-byte MTU plus 14 bytes of header and 8 for two VLAN tags, rounded
+ *  up (so MTUs up to 9194 fit). */
 #define CXLMEM_MAX_FRAME_LEN 9216u
+/** Largest segmentation-offload (GSO) frame, in bytes without FCS and
+ *  without its metadata: a 65535-byte IP packet (its largest total length)
+ *  plus 14 bytes of header and 8 for two VLAN tags, rounded up. */
+#define CXLMEM_MAX_GSO_FRAME_LEN 65600u
 
 /** Roles; also the index of a side's control line. */
 enum cxlmem_role {
@@ -133,6 +148,15 @@ enum cxlmem_ctrl_state {
 	CXLMEM_STATE_RUNNING = 2, /**< port started: its rings are live */
 };
 
+/** Receive offloads a side accepts (ctrl.rx_offloads), as virtio-net's
+ *  guest features are negotiated (VIRTIO_NET_F_GUEST_CSUM, _GUEST_TSO4,
+ *  _GUEST_TSO6): a sender uses one only when its receiver publishes it. */
+#define CXLMEM_RXO_CSUM 0x0001u /**< frames whose L4 checksum is left partial
+				 *   (CXLMEM_OFL_F_NEEDS_CSUM) */
+#define CXLMEM_RXO_TSO4 0x0002u /**< TCP/IPv4 GSO frames (CXLMEM_GSO_TCPV4) */
+#define CXLMEM_RXO_TSO6 0x0004u /**< TCP/IPv6 GSO frames (CXLMEM_GSO_TCPV6) */
+#define CXLMEM_RXO_ALL (CXLMEM_RXO_CSUM | CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6)
+
 /**
  * One side's control line, at 64 * (1 + role). Written only by that side,
  * read by both (the owner reads its own fields back only at start-up).
@@ -157,13 +181,20 @@ struct cxlmem_ctrl {
 	 * that nobody drains.
 	 */
 	uint64_t rx_queue_mask;
-	/** Largest frame this side's receive path accepts, in bytes without
-	 *  FCS (its MTU plus L2 overhead); 0 = not published yet. A sender
-	 *  refuses longer frames. */
+	/** Largest frame without segmentation offload this side's receive
+	 *  path accepts, in bytes without FCS (its MTU plus L2 overhead);
+	 *  0 = not published yet. A sender refuses longer frames. */
 	uint32_t max_rx_frame;
-	uint32_t reserved0;      /**< zero */
+	/** CXLMEM_RXO_* bits: the receive offloads this side accepts. */
+	uint32_t rx_offloads;
+	/** Largest GSO frame this side accepts (without its metadata), in
+	 *  bytes; 0 unless rx_offloads has a TSO bit. A sender segments a
+	 *  longer one itself. */
+	uint32_t max_gso_frame;
 	uint8_t coherence;       /**< this side's enum cxlmem_coherence */
-	uint8_t reserved[7];     /**< zero */
+	uint8_t version;         /**< CXLMEM_LAYOUT_VERSION this side speaks
+				  *   (0 in a version 1 line) */
+	uint8_t reserved[2];     /**< zero */
 };
 
 /**
@@ -190,6 +221,9 @@ struct cxlmem_ring_cons {
 
 /** Descriptor flag: the frame continues in the next slot. */
 #define CXLMEM_DESC_F_MORE 0x0001u
+/** Descriptor flag, first slot of a frame only: the slot starts with a
+ *  struct cxlmem_offload, which the descriptor's len counts. */
+#define CXLMEM_DESC_F_META 0x0002u
 
 /**
  * Descriptor: 8 bytes. Slot i's buffer is at buf_offset + i * buf_size.
@@ -200,9 +234,43 @@ struct cxlmem_ring_cons {
  * for the peer's previous life to the new one.
  */
 struct cxlmem_desc {
-	uint32_t len;       /**< bytes of this segment in the slot, 1..buf_size */
+	uint32_t len;       /**< bytes of this segment in the slot, 1..buf_size
+			     *   (metadata included, with CXLMEM_DESC_F_META) */
 	uint16_t flags;     /**< CXLMEM_DESC_F_* */
 	uint16_t epoch_tag; /**< receiver epoch (low 16 bits) this frame is for */
+};
+
+/** cxlmem_offload.flags (the values of virtio_net_hdr.flags). */
+#define CXLMEM_OFL_F_NEEDS_CSUM 0x01u /**< L4 checksum left partial: the field at
+				       *   csum_start + csum_offset holds the
+				       *   pseudo-header sum; the rest is to be
+				       *   summed from csum_start to the end */
+#define CXLMEM_OFL_F_DATA_VALID 0x02u /**< the sender verified the checksums */
+
+/** cxlmem_offload.gso_type (the values of virtio_net_hdr.gso_type). */
+#define CXLMEM_GSO_NONE  0u
+#define CXLMEM_GSO_TCPV4 1u   /**< TCP over IPv4, gso_size bytes of TCP payload per segment */
+#define CXLMEM_GSO_TCPV6 4u   /**< TCP over IPv6 */
+
+/**
+ * Offload metadata: the first 16 bytes of a frame's first slot when its
+ * descriptor has CXLMEM_DESC_F_META. It carries what a struct
+ * virtio_net_hdr carries (virtio 1.2, section 5.1.6 "Device Operation"),
+ * with the same values, so a vnet_hdr TAP/TUN's header maps onto it field
+ * by field. Offsets are from the start of the frame (after the metadata).
+ * Untrusted: a receiver checks every field against the frame
+ * (csum_start + csum_offset + 2 <= len, hdr_len <= len, gso_size in
+ * 1..CXLMEM_MAX_FRAME_LEN, gso_type known, only known flags) and drops the
+ * frame otherwise.
+ */
+struct cxlmem_offload {
+	uint8_t flags;        /**< CXLMEM_OFL_F_* */
+	uint8_t gso_type;     /**< CXLMEM_GSO_*; NONE for a frame without segmentation */
+	uint16_t hdr_len;     /**< GSO: bytes of L2 + L3 + L4 headers, repeated per segment */
+	uint16_t gso_size;    /**< GSO: bytes of L4 payload per segment (the MSS) */
+	uint16_t csum_start;  /**< NEEDS_CSUM: offset where checksumming starts (the L4 header) */
+	uint16_t csum_offset; /**< NEEDS_CSUM: offset of the checksum field from csum_start */
+	uint8_t reserved[6];  /**< zero */
 };
 
 _Static_assert(sizeof(struct cxlmem_superblock) == CXLMEM_LINE, "superblock is one line");
@@ -226,13 +294,21 @@ _Static_assert(offsetof(struct cxlmem_ctrl, pid) == 32, "ctrl.pid");
 _Static_assert(offsetof(struct cxlmem_ctrl, tick_us) == 36, "ctrl.tick_us");
 _Static_assert(offsetof(struct cxlmem_ctrl, rx_queue_mask) == 40, "ctrl.rx_queue_mask");
 _Static_assert(offsetof(struct cxlmem_ctrl, max_rx_frame) == 48, "ctrl.max_rx_frame");
-_Static_assert(offsetof(struct cxlmem_ctrl, coherence) == 56, "ctrl.coherence");
+_Static_assert(offsetof(struct cxlmem_ctrl, rx_offloads) == 52, "ctrl.rx_offloads");
+_Static_assert(offsetof(struct cxlmem_ctrl, max_gso_frame) == 56, "ctrl.max_gso_frame");
+_Static_assert(offsetof(struct cxlmem_ctrl, coherence) == 60, "ctrl.coherence");
+_Static_assert(offsetof(struct cxlmem_ctrl, version) == 61, "ctrl.version");
 _Static_assert(CXLMEM_MAX_QUEUES <= 64, "rx_queue_mask has a bit per queue");
 _Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
 _Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
 _Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
 _Static_assert(offsetof(struct cxlmem_desc, flags) == 4, "desc.flags");
 _Static_assert(offsetof(struct cxlmem_desc, epoch_tag) == 6, "desc.epoch_tag");
+_Static_assert(sizeof(struct cxlmem_offload) == 16, "offload metadata size");
+_Static_assert(offsetof(struct cxlmem_offload, hdr_len) == 2, "ofl.hdr_len");
+_Static_assert(offsetof(struct cxlmem_offload, gso_size) == 4, "ofl.gso_size");
+_Static_assert(offsetof(struct cxlmem_offload, csum_start) == 6, "ofl.csum_start");
+_Static_assert(offsetof(struct cxlmem_offload, csum_offset) == 8, "ofl.csum_offset");
 
 /** Offset of the superblock, in bytes. */
 #define CXLMEM_SB_OFFSET 0u

@@ -120,8 +120,11 @@ eth_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = CXLMEM_MAX_MTU;
 	info->max_rx_queues = (uint16_t)pi->geom.nb_queues;
 	info->max_tx_queues = (uint16_t)pi->geom.nb_queues;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->max_lro_pkt_size = CXLMEM_MAX_GSO_FRAME_LEN;
+	info->rx_offload_capa = CXLMEM_RX_OFFLOAD_CAPA;
+	info->tx_offload_capa = CXLMEM_TX_OFFLOAD_CAPA;
+	info->rx_queue_offload_capa = 0;
+	info->tx_queue_offload_capa = 0;
 	/* Any count in range: the window's ring is what it is (rsize=); a
 	 * queue's count bounds the slots this end may hold (TX: frames in
 	 * flight). The ring size is the default. */
@@ -228,6 +231,10 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte
 		return -ENOMEM;
 	q->mp = mp;
 	q->mbuf_room = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, (uint32_t)UINT16_MAX);
+	/* What this queue reports and takes; published to the peer at start
+	 * (cxlmem_ctrl_start()). */
+	q->offloads = cxlmem_rx_queue_offloads(dev);
+	q->max_gso = cxlmem_rx_max_gso(dev);
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
@@ -264,6 +271,8 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->peer_polls = (pi->peer_rx_mask >> qid) & 1;
 	if (pi->peer_max_frame != 0)
 		q->max_frame = RTE_MIN(q->max_frame, pi->peer_max_frame);
+	q->offloads = pi->peer_rx_offloads;
+	q->max_gso = pi->peer_max_gso;
 	dev->data->tx_queues[qid] = q;
 	pi->txq[qid] = q;
 	rte_spinlock_unlock(&pi->ctrl_lock);
@@ -310,19 +319,19 @@ eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			queue_stats(rq, &s);
 			st->ipackets += s.pkts;
 			st->ibytes += s.bytes;
-			st->ierrors += s.errors + s.too_long;
+			st->ierrors += s.errors + s.too_long + s.bad_offload;
 			st->rx_nombuf += s.nombuf;
 			if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 				st->q_ipackets[i] = s.pkts;
 				st->q_ibytes[i] = s.bytes;
-				st->q_errors[i] = s.errors + s.too_long;
+				st->q_errors[i] = s.errors + s.too_long + s.bad_offload;
 			}
 		}
 		if (tq != NULL) {
 			queue_stats(tq, &s);
 			st->opackets += s.pkts;
 			st->obytes += s.bytes;
-			st->oerrors += s.errors + s.too_long + s.peer_idle;
+			st->oerrors += s.errors + s.too_long + s.peer_idle + s.bad_offload;
 			if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 				st->q_opackets[i] = s.pkts;
 				st->q_obytes[i] = s.bytes;
@@ -359,7 +368,9 @@ eth_stats_reset(struct rte_eth_dev *dev)
 enum {
 	XS_RING_FULL, XS_INVALID_DESC, XS_INVALID_INDEX, XS_RX_NOMBUF, XS_TX_REFUSED,
 	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ,
-	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH, XS_COUNT
+	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH,
+	XS_RX_BAD_OFFLOAD, XS_TX_BAD_OFFLOAD, XS_TX_GSO_SEGMENTED, XS_TX_CSUM_DONE, XS_RX_CSUM_DONE,
+	XS_COUNT
 };
 static const char *const xstat_names[XS_COUNT] = {
 	[XS_RING_FULL] = "ring_full",
@@ -376,6 +387,11 @@ static const char *const xstat_names[XS_COUNT] = {
 	[XS_TX_TOO_LONG] = "tx_too_long",
 	[XS_TX_PEER_IDLE] = "tx_peer_queue_idle",
 	[XS_COHERENCE_MISMATCH] = "coherence_mismatch",
+	[XS_RX_BAD_OFFLOAD] = "rx_bad_offload",
+	[XS_TX_BAD_OFFLOAD] = "tx_bad_offload",
+	[XS_TX_GSO_SEGMENTED] = "tx_gso_segmented",
+	[XS_TX_CSUM_DONE] = "tx_csum_completed",
+	[XS_RX_CSUM_DONE] = "rx_csum_completed",
 };
 
 static int
@@ -409,6 +425,8 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_RX_NOMBUF] += s.nombuf;
 			v[XS_STALE_DROPPED] += s.stale;
 			v[XS_RX_TOO_LONG] += s.too_long;
+			v[XS_RX_BAD_OFFLOAD] += s.bad_offload;
+			v[XS_RX_CSUM_DONE] += s.csum_done;
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
@@ -419,6 +437,9 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_TX_REFUSED] += s.errors;
 			v[XS_TX_TOO_LONG] += s.too_long;
 			v[XS_TX_PEER_IDLE] += s.peer_idle;
+			v[XS_TX_BAD_OFFLOAD] += s.bad_offload;
+			v[XS_TX_GSO_SEGMENTED] += s.gso_segmented;
+			v[XS_TX_CSUM_DONE] += s.csum_done;
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
@@ -597,6 +618,7 @@ probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	dev->dev_ops = &ops;
 	dev->device = &vdev->device;
 	set_burst_functions(dev, &pi->params);
+	dev->tx_pkt_prepare = eth_cxlmem_tx_prepare;
 	rte_eth_dev_probing_finish(dev);
 	CXLMEM_LOG(INFO, "%s: secondary process mapped window %s (%" PRIu64 " bytes)", name,
 		   pi->win_path, pi->win_size);
@@ -670,6 +692,7 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	dev->data->all_multicast = 1;
 	dev->dev_ops = &ops;
 	set_burst_functions(dev, &params);
+	dev->tx_pkt_prepare = eth_cxlmem_tx_prepare;
 
 	ret = rte_eal_alarm_set(CXLMEM_TICK_US, cxlmem_tick, dev);
 	if (ret != 0) {

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_frame.c - the frames the burst fast paths (cxlmem_rxtx.c) do not
+ * take: frames of several slots or several mbuf segments, frames that carry
+ * offload metadata (struct cxlmem_offload), and the offloads this end
+ * completes itself when the peer does not take them.
+ *
+ * Offloads, mapped to mbuf fields as DPDK's virtio PMD maps them to a
+ * virtio_net_hdr (drivers/net/virtio: TSO and L4 checksum one way, LRO and
+ * checksum status the other):
+ *   TX  RTE_MBUF_F_TX_TCP_SEG (+IPV4/IPV6, l2/l3/l4_len, tso_segsz): a GSO
+ *       frame, CXLMEM_GSO_TCPV4/6 with gso_size = tso_segsz, hdr_len =
+ *       l2+l3+l4, its checksum partial. Crosses whole when the peer accepts
+ *       it (CXLMEM_RXO_TSO4/6, within its max_gso_frame and this queue's
+ *       slots); else this end segments it while copying into the window.
+ *   TX  RTE_MBUF_F_TX_TCP_CKSUM/UDP_CKSUM (+IPV4/IPV6, l2/l3_len; the L4
+ *       field holds the pseudo-header sum, as the mbuf API requires):
+ *       crosses as CXLMEM_OFL_F_NEEDS_CSUM when the peer accepts it
+ *       (CXLMEM_RXO_CSUM), else this end completes the checksum.
+ *   TX  RTE_MBUF_F_TX_IP_CKSUM: this end always computes the IPv4 header
+ *       checksum (virtio-net has no field for it; 20 bytes, in our copy).
+ *   RX  CXLMEM_GSO_TCPV4/6: RTE_MBUF_F_RX_LRO and tso_segsz = gso_size
+ *       (only if the application enabled TCP_LRO; we publish TSO4/6 then).
+ *   RX  NEEDS_CSUM: RTE_MBUF_F_RX_L4_CKSUM_NONE ("the checksum in the data is
+ *       not correct, but the integrity of the L4 data is verified") when the
+ *       application enabled TCP/UDP_CKSUM or takes the frame as LRO; else
+ *       this end completes the checksum in the mbuf.
+ *   RX  DATA_VALID: RTE_MBUF_F_RX_L4_CKSUM_GOOD when checksums are reported.
+ *   RX  IPV4_CKSUM: the IPv4 header checksum verified here, GOOD or BAD.
+ * Segmentation and checksums are computed on our copy in the window or in
+ * the received mbuf, never in the application's TX mbuf (it may be shared),
+ * with rte_ip's checksum helpers. DPDK 22.11's rte_gso segments TCP/IPv4
+ * only, into chains of indirect mbufs that would then be copied again;
+ * segmenting while copying into the window costs no extra copy and covers
+ * TCP/IPv6 as well. UDP segmentation is not offered: DPDK's UDP_TSO means
+ * IP fragmentation, which a virtio-net receiver does not take.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_net.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "cxlmem.h"
+#include "cxlmem_coherence.h"
+#include "cxlmem_ring.h"
+
+/** Bytes of metadata before a frame that carries it. */
+#define META sizeof(struct cxlmem_offload)
+/** Most slots one frame (with metadata) may span. */
+#define MAX_CHAIN_SLOTS ((CXLMEM_MAX_GSO_FRAME_LEN + META + CXLMEM_MIN_BUF_SIZE - 1) / \
+			 CXLMEM_MIN_BUF_SIZE)
+/** Most mbufs one received frame may be scattered into. */
+#define MAX_RX_SEGS 512u
+/** Longest header a segmented frame may repeat (l2 + l3 + l4). */
+#define MAX_HDR 256u
+
+/* ---- writing a frame into the window --------------------------------------- */
+
+/*
+ * What to do to our copy of a frame once it is in the window: compute the
+ * IPv4 header checksum at ip_off, complete the L4 checksum from l4_off to
+ * the end (the field at l4_off + csum_offset holds the pseudo-header sum).
+ * Offsets are from the start of the frame; 0 = nothing to do.
+ */
+struct tx_plan {
+	uint16_t ip_off;
+	uint16_t l4_off;
+	uint16_t csum_offset;
+	bool udp;
+};
+
+/* Byte pos of a frame's slot space (metadata first) at slots head... */
+static inline uint8_t *
+at(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, uint32_t pos)
+{
+	return cxlmem_slot(q, r, head + pos / q->buf_size) + pos % q->buf_size;
+}
+
+/* Copy len bytes of m from moff into the frame at slot-space position pos. */
+static void
+put_mbuf(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head,
+	 uint32_t pos, const struct rte_mbuf *m, uint32_t moff, uint32_t len)
+{
+	while (moff >= m->data_len) {
+		moff -= m->data_len;
+		m = m->next;
+	}
+	while (len > 0) {
+		const uint32_t in_slot = q->buf_size - pos % q->buf_size;
+		const uint32_t in_seg = m->data_len - moff;
+		const uint32_t n = RTE_MIN(len, RTE_MIN(in_slot, in_seg));
+
+		rte_memcpy(at(q, r, head, pos), rte_pktmbuf_mtod_offset(m, uint8_t *, moff), n);
+		pos += n;
+		moff += n;
+		len -= n;
+		if (moff == m->data_len && len > 0) {
+			m = m->next;
+			moff = 0;
+		}
+	}
+}
+
+/* One's-complement sum of frame bytes [pos, pos + len) of slot space; pos
+ * even (every piece but the last then has an even length). */
+static uint32_t
+sum_window(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head,
+	   uint32_t pos, uint32_t len, uint32_t sum)
+{
+	while (len > 0) {
+		const uint32_t n = RTE_MIN(len, q->buf_size - pos % q->buf_size);
+
+		sum = __rte_raw_cksum(at(q, r, head, pos), n, sum);
+		pos += n;
+		len -= n;
+	}
+	return sum;
+}
+
+/* Apply plan to the frame of len bytes at head (after off bytes of
+ * metadata). The headers lie in the first slot (cxlmem_tx_frame() checks). */
+static void
+apply_plan(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, uint32_t off,
+	   uint32_t len, const struct tx_plan *p)
+{
+	if (p->ip_off != 0) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)at(q, r, head, off + p->ip_off);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	if (p->l4_off != 0) {
+		uint16_t *field = (uint16_t *)at(q, r, head, off + p->l4_off + p->csum_offset);
+		uint32_t sum = sum_window(q, r, head, off + p->l4_off, len - p->l4_off, 0);
+		uint16_t c = (uint16_t)~__rte_raw_cksum_reduce(sum);
+
+		if (c == 0 && p->udp)
+			c = 0xffff; /* RFC 768: 0 means "no checksum" */
+		*field = c;
+		q->st.csum_done++;
+	}
+}
+
+/* Descriptors for a frame of total bytes (metadata included) at head; in
+ * coherence=flush write back its lines (the sfence before the prod store
+ * in tx_burst() orders them). Returns the slots used. */
+static uint32_t
+finish_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head,
+	     uint32_t total, bool meta, bool flush)
+{
+	const uint32_t nslots = (total + q->buf_size - 1) / q->buf_size;
+	uint32_t s, left = total;
+
+	for (s = 0; s < nslots; s++) {
+		const uint32_t chunk = RTE_MIN(left, q->buf_size);
+		uint16_t flags = s + 1 < nslots ? CXLMEM_DESC_F_MORE : 0;
+
+		if (s == 0 && meta)
+			flags |= CXLMEM_DESC_F_META;
+		cxlmem_desc_store(&r->desc[(head + s) & q->mask], chunk, flags, q->epoch_tag);
+		if (flush) {
+			cxlmem_wb_range(cxlmem_slot(q, r, head + s), chunk);
+			cxlmem_wb_line(&r->desc[(head + s) & q->mask]);
+		}
+		left -= chunk;
+	}
+	q->st.win_written += CXLMEM_LINES(total) + (uint64_t)nslots * sizeof(struct cxlmem_desc);
+	return nslots;
+}
+
+/* Write frame m (len bytes) at head, with metadata when meta != NULL, then
+ * apply plan. The caller checked the slots. Returns the slots used. */
+static uint32_t
+write_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head,
+	    const struct rte_mbuf *m, uint32_t len, const struct cxlmem_offload *meta,
+	    const struct tx_plan *plan, bool flush)
+{
+	const uint32_t off = meta != NULL ? META : 0;
+
+	if (meta != NULL)
+		memcpy(cxlmem_slot(q, r, head), meta, META);
+	put_mbuf(q, r, head, off, m, 0, len);
+	if (plan != NULL)
+		apply_plan(q, r, head, off, len, plan);
+	return finish_frame(q, r, head, off + len, meta != NULL, flush);
+}
+
+static inline uint32_t
+slots_for(const struct cxlmem_queue *q, uint32_t bytes)
+{
+	return (bytes + q->buf_size - 1) / q->buf_size;
+}
+
+/*
+ * Segment TCP GSO frame m into frames of hdr + mss bytes while copying it
+ * into the window: each gets the headers with its IP length (and, IPv4,
+ * id), TCP sequence number and flags, then its full checksums (computed
+ * here, in our copy). Returns the slots used, -ENOSPC or -EMSGSIZE (a
+ * segment above max_frame); nothing is written on error.
+ */
+static int
+tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte_mbuf *m,
+	   uint32_t head, uint32_t free_slots, uint32_t max_frame, bool v4, bool flush,
+	   uint32_t *frames, uint64_t *bytes)
+{
+	const uint32_t l2 = m->l2_len, l3 = m->l3_len, l4 = m->l4_len, hdr = l2 + l3 + l4;
+	const uint32_t mss = m->tso_segsz, payload = m->pkt_len - hdr;
+	const uint32_t nseg = (payload + mss - 1) / mss;
+	const struct tx_plan plan = {
+		.ip_off = v4 ? (uint16_t)l2 : 0,
+		.l4_off = (uint16_t)(l2 + l3),
+		.csum_offset = offsetof(struct rte_tcp_hdr, cksum),
+	};
+	uint8_t h[MAX_HDR];
+	const struct rte_tcp_hdr *th0;
+	uint32_t i, need, seq0, used = 0;
+	uint16_t id0 = 0;
+
+	if (hdr + RTE_MIN(mss, payload) > max_frame)
+		return -EMSGSIZE;
+	need = (nseg - 1) * slots_for(q, hdr + mss) + slots_for(q, hdr + payload - (nseg - 1) * mss);
+	if (need > free_slots)
+		return -ENOSPC;
+	/* The headers, read once from the mbuf (its chain may split them). */
+	{
+		const void *p = rte_pktmbuf_read(m, 0, hdr, h);
+
+		if (p != h)
+			memcpy(h, p, hdr);
+	}
+	th0 = (const struct rte_tcp_hdr *)(h + l2 + l3);
+	seq0 = rte_be_to_cpu_32(th0->sent_seq);
+	if (v4)
+		id0 = rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)(h + l2))->packet_id);
+
+	for (i = 0; i < nseg; i++) {
+		const uint32_t chunk = RTE_MIN(mss, payload - i * mss);
+		const uint32_t pos_head = head + used;
+		uint8_t *d = cxlmem_slot(q, r, pos_head);
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l2 + l3);
+		uint8_t tcp_flags = th0->tcp_flags;
+
+		/* The headers lie in the first slot (checked by the caller). */
+		memcpy(d, h, hdr);
+		if (v4) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+
+			ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + chunk));
+			ip->packet_id = rte_cpu_to_be_16((uint16_t)(id0 + i));
+			ip->hdr_checksum = 0;
+			th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+		} else {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + l2);
+
+			ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip6) + l4 + chunk));
+			th->cksum = rte_ipv6_phdr_cksum(ip6, 0);
+		}
+		th->sent_seq = rte_cpu_to_be_32(seq0 + i * mss);
+		if (i + 1 < nseg)
+			tcp_flags &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+		if (i > 0)
+			tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
+		th->tcp_flags = tcp_flags;
+		put_mbuf(q, r, pos_head, hdr, m, hdr + i * mss, chunk);
+		apply_plan(q, r, pos_head, 0, hdr + chunk, &plan);
+		used += finish_frame(q, r, pos_head, hdr + chunk, false, flush);
+	}
+	q->st.gso_segmented++;
+	*frames = nseg;
+	*bytes = (uint64_t)nseg * hdr + payload;
+	return (int)used;
+}
+
+/*
+ * Transmit frame m, which the fast path did not take, at slot head with
+ * free_slots free: a plain frame of several slots or segments, or a frame
+ * with offload requests (see the top of this file). On success returns
+ * the slots used and sets *frames (frames written: several when this end
+ * segmented a GSO frame) and *bytes. Errors, with nothing written:
+ *   -ENOSPC    not enough free slots (the frame stays with the caller);
+ *   -EMSGSIZE  above max_frame (our MTU or the peer's), or a GSO frame
+ *              whose segments would be;
+ *   -EINVAL    malformed mbuf: length 0, segment lengths that do not add up
+ *              to pkt_len (nothing is copied from memory it does not hold);
+ *   -EPROTO    an offload request this port cannot carry: UDP segmentation,
+ *              SCTP checksum, missing IPV4/IPV6 flag, header lengths that do
+ *              not fit the frame or the first slot, an odd L4 offset.
+ */
+int
+cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_mbuf *m,
+		uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
+		uint32_t *frames, uint64_t *bytes)
+{
+	const uint64_t ol = m->ol_flags & CXLMEM_TX_OFFLOAD_FLAGS;
+	uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
+	const uint32_t len = m->pkt_len;
+	const bool v4 = m->ol_flags & RTE_MBUF_F_TX_IPV4, v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
+	struct cxlmem_offload meta;
+	struct tx_plan plan = { 0 };
+	const struct rte_mbuf *seg;
+	uint32_t sum = 0, nseg = 0, l3_end, need;
+
+	/* The mbuf describes exactly its bytes. */
+	for (seg = m; seg != NULL && nseg < m->nb_segs; seg = seg->next, nseg++)
+		sum += seg->data_len;
+	if (unlikely(len == 0 || sum != len || seg != NULL || nseg != m->nb_segs))
+		return -EINVAL;
+	*frames = 1;
+	*bytes = len;
+
+	if (ol == 0) {
+		if (len > max_frame)
+			return -EMSGSIZE;
+		if (slots_for(q, len) > free_slots)
+			return -ENOSPC;
+		return (int)write_frame(q, r, head, m, len, NULL, NULL, flush);
+	}
+
+	/* An offload request: its lengths must describe this frame, and its
+	 * headers (with metadata) must lie in the first slot. */
+	l3_end = (uint32_t)m->l2_len + m->l3_len;
+	if ((ol & RTE_MBUF_F_TX_UDP_SEG) || l4 == RTE_MBUF_F_TX_SCTP_CKSUM || v4 == v6 ||
+	    ((ol & RTE_MBUF_F_TX_IP_CKSUM) && !v4) || m->l2_len < RTE_ETHER_HDR_LEN ||
+	    m->l3_len < (v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr)) ||
+	    (l3_end & 1) != 0)
+		return -EPROTO;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+		const uint32_t hdr = l3_end + m->l4_len;
+
+		if (m->l4_len < sizeof(struct rte_tcp_hdr) || m->tso_segsz == 0 || hdr >= len ||
+		    hdr > MAX_HDR || hdr + META > q->buf_size || len > CXLMEM_MAX_GSO_FRAME_LEN)
+			return -EPROTO;
+		if (len - hdr > m->tso_segsz) {
+			/* A GSO frame: whole, if the peer takes it. */
+			need = slots_for(q, META + len);
+			if ((q->offloads & (v4 ? CXLMEM_RXO_TSO4 : CXLMEM_RXO_TSO6)) &&
+			    len <= q->max_gso && need <= q->limit) {
+				if (need > free_slots)
+					return -ENOSPC;
+				memset(&meta, 0, sizeof(meta));
+				meta.flags = CXLMEM_OFL_F_NEEDS_CSUM;
+				meta.gso_type = v4 ? CXLMEM_GSO_TCPV4 : CXLMEM_GSO_TCPV6;
+				meta.hdr_len = (uint16_t)hdr;
+				meta.gso_size = m->tso_segsz;
+				meta.csum_start = (uint16_t)l3_end;
+				meta.csum_offset = offsetof(struct rte_tcp_hdr, cksum);
+				plan.ip_off = (ol & RTE_MBUF_F_TX_IP_CKSUM) ? m->l2_len : 0;
+				return (int)write_frame(q, r, head, m, len, &meta, &plan, flush);
+			}
+			/* Else segmented here. */
+			return tx_segment(q, r, m, head, free_slots, max_frame, v4, flush, frames,
+					  bytes);
+		}
+		/* One segment's worth: just its checksum is left to do. */
+		l4 = RTE_MBUF_F_TX_TCP_CKSUM;
+	}
+	if (len > max_frame)
+		return -EMSGSIZE;
+	if (l4 != 0 && l3_end + (l4 == RTE_MBUF_F_TX_TCP_CKSUM ? sizeof(struct rte_tcp_hdr) :
+				  sizeof(struct rte_udp_hdr)) > RTE_MIN(len, q->buf_size - META))
+		return -EPROTO;
+	if (!(ol & RTE_MBUF_F_TX_TCP_SEG) && l3_end + META > q->buf_size)
+		return -EPROTO;
+	plan.ip_off = (ol & RTE_MBUF_F_TX_IP_CKSUM) ? m->l2_len : 0;
+	if (l4 != 0 && (q->offloads & CXLMEM_RXO_CSUM)) {
+		/* The peer takes a partial checksum. */
+		need = slots_for(q, META + len);
+		if (need > free_slots)
+			return -ENOSPC;
+		memset(&meta, 0, sizeof(meta));
+		meta.flags = CXLMEM_OFL_F_NEEDS_CSUM;
+		meta.csum_start = (uint16_t)l3_end;
+		meta.csum_offset = l4 == RTE_MBUF_F_TX_TCP_CKSUM ?
+				   offsetof(struct rte_tcp_hdr, cksum) :
+				   offsetof(struct rte_udp_hdr, dgram_cksum);
+		return (int)write_frame(q, r, head, m, len, &meta, &plan, flush);
+	}
+	if (l4 != 0) {
+		/* We complete it, in our copy. */
+		plan.l4_off = (uint16_t)l3_end;
+		plan.csum_offset = l4 == RTE_MBUF_F_TX_TCP_CKSUM ? offsetof(struct rte_tcp_hdr, cksum) :
+				   offsetof(struct rte_udp_hdr, dgram_cksum);
+		plan.udp = l4 == RTE_MBUF_F_TX_UDP_CKSUM;
+	}
+	if (slots_for(q, len) > free_slots)
+		return -ENOSPC;
+	return (int)write_frame(q, r, head, m, len, NULL, &plan, flush);
+}
+
+/**
+ * tx_pkt_prepare: check each frame's offload request and write the
+ * pseudo-header sums the mbuf API asks for (rte_net_intel_cksum_prepare()),
+ * as a NIC's prepare does. Returns the frames ready; on the first that is
+ * not, rte_errno is EINVAL (malformed request) or ENOTSUP (an offload this
+ * port does not offer).
+ */
+uint16_t
+eth_cxlmem_tx_prepare(void *queue __rte_unused, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	uint16_t i;
+
+	for (i = 0; i < nb_bufs; i++) {
+		struct rte_mbuf *m = bufs[i];
+		int ret;
+
+		if (m->ol_flags & (RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_SCTP_CKSUM)) {
+			rte_errno = ENOTSUP;
+			return i;
+		}
+		ret = rte_validate_tx_offload(m);
+		if (ret == 0)
+			ret = rte_net_intel_cksum_prepare(m);
+		if (ret != 0) {
+			rte_errno = -ret;
+			return i;
+		}
+	}
+	return nb_bufs;
+}
+
+/* ---- reading a frame from the window --------------------------------------- */
+
+/* Check metadata (a local copy) against the frame of len bytes after it. */
+static bool
+meta_ok(const struct cxlmem_offload *o, uint32_t len)
+{
+	if ((o->flags & ~(CXLMEM_OFL_F_NEEDS_CSUM | CXLMEM_OFL_F_DATA_VALID)) != 0)
+		return false;
+	if ((o->flags & CXLMEM_OFL_F_NEEDS_CSUM) &&
+	    (uint32_t)o->csum_start + o->csum_offset + 2 > len)
+		return false;
+	switch (o->gso_type) {
+	case CXLMEM_GSO_NONE:
+		return true;
+	case CXLMEM_GSO_TCPV4:
+	case CXLMEM_GSO_TCPV6:
+		return o->hdr_len != 0 && o->hdr_len <= len && o->gso_size != 0 &&
+		       o->gso_size <= CXLMEM_MAX_FRAME_LEN;
+	default:
+		return false;
+	}
+}
+
+/* Complete a partial L4 checksum in mbuf m: sum from start to the end (the
+ * field at start + offset holds the pseudo-header sum), store the result. */
+static void
+rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
+{
+	uint16_t c;
+	uint32_t field = start + offset;
+	struct rte_mbuf *seg = m;
+
+	if (rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &c) != 0)
+		return;
+	c = (uint16_t)~c;
+	if (c == 0 && offset == offsetof(struct rte_udp_hdr, dgram_cksum))
+		c = 0xffff; /* RFC 768: 0 means "no checksum" */
+	/* Store the two bytes where they lie (they may straddle segments). */
+	while (field >= seg->data_len) {
+		field -= seg->data_len;
+		seg = seg->next;
+	}
+	if (field + 1 < seg->data_len) {
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, field), &c, 2);
+	} else {
+		*rte_pktmbuf_mtod_offset(seg, uint8_t *, field) = ((uint8_t *)&c)[0];
+		*rte_pktmbuf_mtod(seg->next, uint8_t *) = ((uint8_t *)&c)[1];
+	}
+}
+
+/** IPv4 header checksum status of m into its ol_flags (RX IPV4_CKSUM). */
+void
+cxlmem_rx_ip_cksum(struct rte_mbuf *m)
+{
+	struct rte_net_hdr_lens hl;
+	uint8_t buf[60];
+	const struct rte_ipv4_hdr *ip;
+	uint32_t ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK);
+
+	m->ol_flags &= ~RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (!RTE_ETH_IS_IPV4_HDR(ptype) || hl.l3_len < sizeof(*ip) || hl.l3_len > sizeof(buf))
+		return; /* not IPv4: status unknown */
+	ip = rte_pktmbuf_read(m, hl.l2_len, hl.l3_len, buf);
+	if (ip == NULL)
+		return;
+	/* A correct header sums to 0xffff, so its checksum over it is 0. */
+	m->ol_flags |= __rte_raw_cksum_reduce(__rte_raw_cksum(ip, hl.l3_len, 0)) == 0xffff ?
+		       RTE_MBUF_F_RX_IP_CKSUM_GOOD : RTE_MBUF_F_RX_IP_CKSUM_BAD;
+}
+
+/*
+ * Receive a frame the fast path did not take: it spans several slots,
+ * does not fit one mbuf, carries metadata, or breaks a limit. The chain is
+ * walked and checked on local copies of the descriptors before anything
+ * is copied: each length 1..buf_size, metadata (CXLMEM_DESC_F_META) on the
+ * first slot only and then checked (meta_ok()), no unknown flag, the total
+ * within the protocol's limit, tagged for our epoch, ending before prod.
+ * A checked frame above this queue's limits (max_frame, or max_gso for a
+ * GSO frame; 0 when GSO frames are not accepted) is dropped whole.
+ * Returns the slots consumed (the frame is in *out, or *out is NULL when it
+ * was dropped), or 0 when no mbufs could be had (nothing consumed).
+ */
+uint32_t
+cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons,
+		uint32_t avail, uint32_t max_frame, struct rte_mbuf **out, bool flush)
+{
+	uint32_t seglen[MAX_CHAIN_SLOTS];
+	struct rte_mbuf *segs[MAX_RX_SEGS];
+	struct cxlmem_offload meta = { 0 };
+	uint32_t n = 0, total = 0, nmbufs, s, d, src_off, dst_off, len;
+	bool ok = false, stale = false, has_meta = false, gso;
+
+	*out = NULL;
+	while (n < avail && n < MAX_CHAIN_SLOTS) {
+		const uint32_t slot = cons + n;
+		uint64_t raw;
+		uint16_t flags;
+
+		if (flush) {
+			cxlmem_inv_line(&r->desc[slot & q->mask]);
+			cxlmem_mfence();
+		}
+		raw = cxlmem_desc_load(&r->desc[slot & q->mask]);
+		len = CXLMEM_DESC_LEN(raw);
+		flags = CXLMEM_DESC_FLAGS(raw);
+		n++;
+		if (CXLMEM_DESC_TAG(raw) != q->epoch_tag) {
+			stale = true;
+			break;
+		}
+		if (len == 0 || len > q->buf_size ||
+		    (flags & ~(CXLMEM_DESC_F_MORE | CXLMEM_DESC_F_META)) != 0)
+			break;
+		if (flags & CXLMEM_DESC_F_META) {
+			if (n != 1 || len <= META)
+				break;
+			has_meta = true;
+		}
+		seglen[n - 1] = len;
+		total += len;
+		if (total > CXLMEM_MAX_GSO_FRAME_LEN + META)
+			break;
+		if (!(flags & CXLMEM_DESC_F_MORE)) {
+			ok = true;
+			break;
+		}
+	}
+	q->st.win_read += (uint64_t)n * sizeof(struct cxlmem_desc);
+	if (unlikely(!ok)) {
+		/* A frame for an earlier life of ours; or a bad length or flag,
+		 * a frame too long, a chain that runs past prod (a sender
+		 * publishes whole frames only): drop what we read. */
+		if (stale)
+			q->st.stale++;
+		else
+			q->st.errors++;
+		return n;
+	}
+	if (has_meta) {
+		const uint8_t *first = cxlmem_slot(q, r, cons);
+
+		if (flush) {
+			cxlmem_inv_line(first);
+			cxlmem_mfence();
+		}
+		/* Read once into a local copy; checked, then used. */
+		memcpy(&meta, first, META);
+		rte_compiler_barrier();
+		total -= META;
+		if (!meta_ok(&meta, total)) {
+			q->st.bad_offload++;
+			return n;
+		}
+	}
+	gso = meta.gso_type != CXLMEM_GSO_NONE;
+	if (unlikely(gso && q->max_gso == 0)) {
+		/* A GSO frame we did not accept (no LRO): the sender broke
+		 * the negotiation. */
+		q->st.bad_offload++;
+		return n;
+	}
+	if (unlikely(total > (gso ? q->max_gso : max_frame))) {
+		/* Well formed, but above what this end takes: dropped whole,
+		 * as a NIC drops an oversize frame. */
+		q->st.too_long++;
+		return n;
+	}
+
+	nmbufs = (total + q->mbuf_room - 1) / q->mbuf_room;
+	if (unlikely(nmbufs > MAX_RX_SEGS)) {
+		q->st.errors++;
+		return n;
+	}
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, segs, nmbufs) != 0)) {
+		q->st.nombuf++;
+		return 0;
+	}
+
+	d = 0;
+	dst_off = 0;
+	for (s = 0; s < n; s++) {
+		const uint8_t *src = cxlmem_slot(q, r, cons + s);
+
+		if (flush) {
+			cxlmem_inv_range(src, seglen[s]);
+			cxlmem_mfence();
+		}
+		src_off = s == 0 && has_meta ? META : 0;
+		while (src_off < seglen[s]) {
+			uint32_t k = RTE_MIN(seglen[s] - src_off, (uint32_t)q->mbuf_room - dst_off);
+
+			rte_memcpy(rte_pktmbuf_mtod_offset(segs[d], uint8_t *, dst_off),
+				   src + src_off, k);
+			src_off += k;
+			dst_off += k;
+			if (dst_off == q->mbuf_room && d + 1 < nmbufs) {
+				segs[d]->data_len = (uint16_t)dst_off;
+				segs[d]->next = segs[d + 1];
+				d++;
+				dst_off = 0;
+			}
+		}
+	}
+	segs[d]->data_len = (uint16_t)dst_off;
+	segs[0]->nb_segs = (uint16_t)nmbufs;
+	segs[0]->pkt_len = total;
+	segs[0]->port = q->port_id;
+	q->st.win_read += CXLMEM_LINES(total + (has_meta ? META : 0));
+
+	if (gso) {
+		segs[0]->ol_flags |= RTE_MBUF_F_RX_LRO;
+		segs[0]->tso_segsz = meta.gso_size;
+	}
+	if (meta.flags & CXLMEM_OFL_F_NEEDS_CSUM) {
+		if (gso || (q->offloads & CXLMEM_QRX_L4_CKSUM)) {
+			segs[0]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+		} else {
+			/* The application did not ask for checksum offload:
+			 * hand it a correct checksum. */
+			rx_complete_csum(segs[0], meta.csum_start, meta.csum_offset);
+			q->st.csum_done++;
+		}
+	} else if ((meta.flags & CXLMEM_OFL_F_DATA_VALID) && (q->offloads & CXLMEM_QRX_L4_CKSUM)) {
+		segs[0]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	if (q->offloads & CXLMEM_QRX_IP_CKSUM)
+		cxlmem_rx_ip_cksum(segs[0]);
+	*out = segs[0];
+	return n;
+}
