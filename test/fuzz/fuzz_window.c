@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* RX mbuf pools of three data rooms: frames scatter over 36, 5 or 1 mbufs. */
 static const uint16_t pool_room[3] = { 256, 2048, 10240 };
+static const unsigned int pool_count[3] = { 12287, 2047, 511 };
 static struct rte_mempool *rx_pool[3];
 static struct rte_mempool *tx_pool;
 static char win_path[128];
@@ -133,7 +134,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "fz_rx%u", i);
-		rx_pool[i] = rte_pktmbuf_pool_create(name, 4095, 0, 0,
+		/* Enough for a ring full of the largest frames, scattered. */
+		rx_pool[i] = rte_pktmbuf_pool_create(name, pool_count[i], 0, 0,
 						     pool_room[i] + RTE_PKTMBUF_HEADROOM,
 						     rte_socket_id());
 		if (rx_pool[i] == NULL)
@@ -206,6 +208,30 @@ struct ring {
 static const uint32_t ring_sizes[4] = { 64, 128, 256, 64 };
 static const uint32_t buf_sizes[4] = { 256, 320, 2048, 9216 };
 
+/*
+ * The buffer area of a ring of rsize x bsize: one exact-size heap block per
+ * geometry (ASan still sees a read past its end), kept across inputs: a
+ * fresh block of megabytes per input spent most of the run in page faults.
+ */
+static uint8_t *
+bufs_for(uint32_t rsize, uint32_t bsize)
+{
+	static struct { uint32_t r, b; uint8_t *p; } cache[16];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cache) && cache[i].p != NULL; i++)
+		if (cache[i].r == rsize && cache[i].b == bsize)
+			return cache[i].p;
+	if (i == RTE_DIM(cache))
+		abort();
+	cache[i].r = rsize;
+	cache[i].b = bsize;
+	cache[i].p = calloc(rsize, bsize);
+	if (cache[i].p == NULL)
+		abort();
+	return cache[i].p;
+}
+
 static void
 ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 {
@@ -215,7 +241,7 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	r->prod = malloc(sizeof(uint32_t));
 	r->cons = malloc(sizeof(uint32_t));
 	r->desc = calloc(rsize, sizeof(struct cxlmem_desc));
-	r->bufs = malloc((size_t)rsize * bsize);
+	r->bufs = bufs_for(rsize, bsize);
 	if (r->prod == NULL || r->cons == NULL || r->desc == NULL || r->bufs == NULL)
 		abort();
 	fr->prod = r->prod;
@@ -242,7 +268,6 @@ ring_free(struct ring *r)
 	free(r->prod);
 	free(r->cons);
 	free(r->desc);
-	free(r->bufs);
 }
 
 /* Byte o of slot s's buffer: a pattern the reference reading can predict. */
@@ -256,74 +281,130 @@ pat(uint32_t s, uint32_t o)
 struct ref_frame {
 	uint32_t first_slot;
 	uint32_t nslots;
-	uint32_t len;
+	uint32_t len;                 /* frame bytes, metadata excluded */
+	bool meta;                    /* the first slot starts with metadata */
+	struct cxlmem_offload ofl;    /* that metadata */
 };
 
-/*
- * The receiver's rules, read from cxlmem_layout.h and cxlmem_rxtx.c's
- * contract, applied to a copy of the ring: returns frames expected from
- * one burst of nb, sets *new_cons and *errors.
- */
-static unsigned int
-ref_rx(const struct cxlmem_desc *desc, uint32_t rsize, uint32_t bsize, uint32_t room,
-       uint16_t tag, uint32_t max_frame, uint32_t cons, uint32_t prod, unsigned int nb,
-       struct ref_frame *out, uint32_t *new_cons, uint64_t *errors, uint64_t *stale,
-       uint64_t *bad_index, uint64_t *too_long)
+/* What a ring's receiver was configured with (the queue's fields). */
+struct ref_conf {
+	uint32_t rsize, bsize, room, max_frame, max_gso, offloads;
+	uint16_t tag;
+};
+
+/* The metadata rules of cxlmem_layout.h, written again from the layout's
+ * words (not from the driver's code). */
+static bool
+ref_meta_ok(const struct cxlmem_offload *o, uint32_t len)
 {
-	const uint32_t max_chain = CXLMEM_MAX_FRAME_LEN / CXLMEM_MIN_BUF_SIZE;
+	if (o->flags & ~(CXLMEM_OFL_F_NEEDS_CSUM | CXLMEM_OFL_F_DATA_VALID))
+		return false;
+	if ((o->flags & CXLMEM_OFL_F_NEEDS_CSUM) &&
+	    (uint32_t)o->csum_start + o->csum_offset + 2 > len)
+		return false;
+	if (o->gso_type == CXLMEM_GSO_NONE)
+		return true;
+	if (o->gso_type != CXLMEM_GSO_TCPV4 && o->gso_type != CXLMEM_GSO_TCPV6)
+		return false;
+	return o->hdr_len >= 1 && o->hdr_len <= len && o->gso_size >= 1 &&
+	       o->gso_size <= CXLMEM_MAX_FRAME_LEN;
+}
+
+/*
+ * The receiver's rules, read from cxlmem_layout.h, applied to a copy of
+ * the ring (descriptors desc, buffers bufs): returns frames expected from
+ * one burst of nb, sets *new_cons and the counters' increments.
+ */
+struct ref_counts {
+	uint64_t errors, stale, bad_index, too_long, bad_offload;
+};
+
+static unsigned int
+ref_rx(const struct cxlmem_desc *desc, const uint8_t *bufs, const struct ref_conf *cf,
+       uint32_t cons, uint32_t prod, unsigned int nb, struct ref_frame *out,
+       uint32_t *new_cons, struct ref_counts *rc)
+{
+	const uint32_t meta = sizeof(struct cxlmem_offload);
+	const uint32_t max_chain = (CXLMEM_MAX_GSO_FRAME_LEN + meta + CXLMEM_MIN_BUF_SIZE - 1) /
+				   CXLMEM_MIN_BUF_SIZE;
 	uint32_t avail = prod - cons;
 	unsigned int nf = 0;
 
-	*errors = 0;
-	*stale = 0;
-	*bad_index = 0;
-	*too_long = 0;
-	if (avail > rsize) {
-		*bad_index = 1;
+	memset(rc, 0, sizeof(*rc));
+	if (avail > cf->rsize) {
+		rc->bad_index = 1;
 		*new_cons = prod;
 		return 0;
 	}
 	while (nf < nb && avail != 0) {
 		uint32_t n = 0, total = 0;
 		int ok = 0, old = 0;
+		bool has_meta = false, gso;
+		struct cxlmem_offload o;
 
 		while (n < avail && n < max_chain) {
-			const struct cxlmem_desc *d = &desc[(cons + n) & (rsize - 1)];
+			const struct cxlmem_desc *d = &desc[(cons + n) & (cf->rsize - 1)];
 
 			n++;
 			/* Tagged for another epoch of the receiver: dropped. */
-			if (d->epoch_tag != tag) {
+			if (d->epoch_tag != cf->tag) {
 				old = 1;
 				break;
 			}
-			if (d->len == 0 || d->len > bsize)
+			if (d->len == 0 || d->len > cf->bsize ||
+			    (d->flags & ~(CXLMEM_DESC_F_MORE | CXLMEM_DESC_F_META)))
 				break;
+			if (d->flags & CXLMEM_DESC_F_META) {
+				if (n != 1 || d->len <= meta)
+					break;
+				has_meta = true;
+			}
 			total += d->len;
-			if (total > CXLMEM_MAX_FRAME_LEN)
+			if (total > CXLMEM_MAX_GSO_FRAME_LEN + meta)
 				break;
 			if (!(d->flags & CXLMEM_DESC_F_MORE)) {
 				ok = 1;
 				break;
 			}
 		}
-		if (ok && total > max_frame) {
-			/* Well formed but above the receiver's MTU: dropped whole. */
-			(*too_long)++;
+		memset(&o, 0, sizeof(o));
+		if (ok && has_meta) {
+			memcpy(&o, bufs + (size_t)(cons & (cf->rsize - 1)) * cf->bsize, meta);
+			total -= meta;
+			if (!ref_meta_ok(&o, total)) {
+				rc->bad_offload++;
+				cons += n;
+				avail -= n;
+				continue;
+			}
+		}
+		gso = o.gso_type != CXLMEM_GSO_NONE;
+		if (ok && gso && cf->max_gso == 0) {
+			rc->bad_offload++; /* GSO the receiver did not take */
 			cons += n;
 			avail -= n;
 			continue;
 		}
-		if (ok && (total + room - 1) / room > 128)
+		if (ok && total > (gso ? cf->max_gso : cf->max_frame)) {
+			/* Well formed but above the receiver's limit: dropped whole. */
+			rc->too_long++;
+			cons += n;
+			avail -= n;
+			continue;
+		}
+		if (ok && (total + cf->room - 1) / cf->room > 512)
 			ok = 0;
 		if (ok) {
 			out[nf].first_slot = cons;
 			out[nf].nslots = n;
 			out[nf].len = total;
+			out[nf].meta = has_meta;
+			out[nf].ofl = o;
 			nf++;
 		} else if (old) {
-			(*stale)++;
+			rc->stale++;
 		} else {
-			(*errors)++;
+			rc->errors++;
 		}
 		cons += n;
 		avail -= n;
@@ -338,17 +419,45 @@ check_mbuf_chain(const struct rte_mbuf *m)
 	const struct rte_mbuf *s;
 	uint32_t sum = 0, segs = 0;
 
-	FZ_ASSERT(m->pkt_len >= 1 && m->pkt_len <= CXLMEM_MAX_FRAME_LEN, "pkt_len %u", m->pkt_len);
+	FZ_ASSERT(m->pkt_len >= 1 && m->pkt_len <= CXLMEM_MAX_GSO_FRAME_LEN, "pkt_len %u",
+		  m->pkt_len);
 	for (s = m; s != NULL; s = s->next) {
 		FZ_ASSERT((uint32_t)s->data_off + s->data_len <= s->buf_len,
 			  "segment %u: data_off %u + data_len %u > buf_len %u", segs, s->data_off,
 			  s->data_len, s->buf_len);
 		sum += s->data_len;
 		segs++;
-		FZ_ASSERT(segs <= 128, "more than 128 segments");
+		FZ_ASSERT(segs <= 512, "more than 512 segments");
 	}
 	FZ_ASSERT(sum == m->pkt_len && segs == m->nb_segs, "sum %u pkt_len %u segs %u nb_segs %u",
 		  sum, m->pkt_len, segs, m->nb_segs);
+}
+
+/* The bytes frame f should arrive with: the slots' bytes after any
+ * metadata; a partial checksum completed when the receiver completes it
+ * (not taken as LRO, no L4 checksum reporting). Returns the length. */
+static uint32_t
+ref_bytes(const struct ref_frame *f, const struct cxlmem_desc *desc, const uint8_t *bufs,
+	  const struct ref_conf *cf, uint8_t *out)
+{
+	uint32_t k, o = 0;
+
+	for (k = 0; k < f->nslots; k++) {
+		const uint32_t slot = (f->first_slot + k) & (cf->rsize - 1);
+		const uint32_t from = k == 0 && f->meta ? sizeof(struct cxlmem_offload) : 0;
+
+		memcpy(out + o, bufs + (size_t)slot * cf->bsize + from, desc[slot].len - from);
+		o += desc[slot].len - from;
+	}
+	if ((f->ofl.flags & CXLMEM_OFL_F_NEEDS_CSUM) && f->ofl.gso_type == CXLMEM_GSO_NONE &&
+	    !(cf->offloads & CXLMEM_QRX_L4_CKSUM)) {
+		uint16_t c = (uint16_t)~rte_raw_cksum(out + f->ofl.csum_start, o - f->ofl.csum_start);
+
+		if (c == 0 && f->ofl.csum_offset == 6)
+			c = 0xffff;
+		memcpy(out + f->ofl.csum_start + f->ofl.csum_offset, &c, 2);
+	}
+	return o;
 }
 
 static void
@@ -359,12 +468,15 @@ fuzz_rx(struct cursor *c)
 	const uint32_t rsize = ring_sizes[(cfg >> 1) & 3];
 	const uint32_t bsize = buf_sizes[(cfg >> 3) & 3];
 	const unsigned int pidx = ((cfg >> 5) & 3) % 3;
+	static uint8_t want[CXLMEM_MAX_GSO_FRAME_LEN + 64], have[CXLMEM_MAX_GSO_FRAME_LEN + 64];
 	struct ref_frame ref[64];
 	struct rte_mbuf *got[64];
 	struct cxlmem_desc *snap;
+	struct ref_conf cf;
 	struct ring r;
-	uint32_t cons, prod, i, s;
+	uint32_t cons, prod, i, s, fill;
 	unsigned int nb, round;
+	uint8_t ocfg;
 
 	ring_make(&r, rsize, bsize);
 	r.q.mp = rx_pool[pidx];
@@ -382,6 +494,13 @@ fuzz_rx(struct cursor *c)
 		r.q.max_frame = CXLMEM_MAX_FRAME_LEN;
 		break;
 	}
+	/* What the application enabled: checksum reporting, LRO and its
+	 * largest frame. */
+	ocfg = take8(c);
+	r.q.offloads = ocfg & (CXLMEM_QRX_L4_CKSUM | CXLMEM_QRX_IP_CKSUM | CXLMEM_QRX_LRO);
+	r.q.max_gso = (r.q.offloads & CXLMEM_QRX_LRO) ?
+		      (ocfg & 0x80 ? 1 + take32(c) % CXLMEM_MAX_GSO_FRAME_LEN :
+		       CXLMEM_MAX_GSO_FRAME_LEN) : 0;
 	cons = take32(c);
 	/* Mostly a producer close to cons, sometimes anything. */
 	prod = take8(c) & 0x80 ? take32(c) : cons + (take32(c) & (2 * rsize - 1));
@@ -395,21 +514,43 @@ fuzz_rx(struct cursor *c)
 
 		take_bytes(c, d, sizeof(*d));
 	}
-	for (s = 0; s < rsize; s++)
+	/* The slots a burst may read: a pattern, and where a descriptor asks
+	 * for metadata, sometimes metadata from the input (else the pattern
+	 * stands for it). */
+	fill = prod - cons <= rsize ? prod - cons : 0;
+	for (s = 0; s < fill; s++) {
+		const uint32_t slot = (cons + s) & (rsize - 1);
+		uint8_t *b = r.bufs + (size_t)slot * bsize;
+
 		for (i = 0; i < bsize; i++)
-			r.bufs[(size_t)s * bsize + i] = pat(s, i);
+			b[i] = pat(slot, i);
+		if ((r.desc[slot].flags & CXLMEM_DESC_F_META) && c->n > 0 && (take8(c) & 1)) {
+			struct cxlmem_offload o;
+
+			take_bytes(c, &o, sizeof(o));
+			/* Mostly plausible offsets for the frame at hand. */
+			if (o.reserved[0] & 1) {
+				o.csum_start %= 128;
+				o.csum_offset = o.reserved[0] & 2 ? 16 : 6;
+				o.hdr_len %= 128;
+				o.gso_size = (uint16_t)(1 + o.gso_size % 9000);
+			}
+			memcpy(b, &o, sizeof(o));
+		}
+	}
 	snap = malloc(rsize * sizeof(*snap));
 	if (snap == NULL)
 		abort();
 	memcpy(snap, r.desc, rsize * sizeof(*snap));
+	cf = (struct ref_conf){ .rsize = rsize, .bsize = bsize, .room = r.q.mbuf_room,
+				.max_frame = r.q.max_frame, .max_gso = r.q.max_gso,
+				.offloads = r.q.offloads, .tag = r.q.epoch_tag };
 
 	for (round = 0; round < 3; round++) {
 		uint32_t want_cons;
-		uint64_t want_err, want_stale, want_bad, want_long, err0 = r.q.st.errors,
-			 bad0 = r.q.st.bad_index, stale0 = r.q.st.stale, long0 = r.q.st.too_long;
-		unsigned int nf = ref_rx(snap, rsize, bsize, r.q.mbuf_room, r.q.epoch_tag,
-					 r.q.max_frame, r.q.head, prod, nb, ref, &want_cons,
-					 &want_err, &want_stale, &want_bad, &want_long);
+		struct ref_counts rc;
+		const struct cxlmem_queue_stats st0 = r.q.st;
+		unsigned int nf = ref_rx(snap, r.bufs, &cf, r.q.head, prod, nb, ref, &want_cons, &rc);
 		uint16_t n = flush ? eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb) :
 				     eth_cxlmem_rx(&r.q, got, (uint16_t)nb);
 
@@ -417,40 +558,41 @@ fuzz_rx(struct cursor *c)
 		FZ_ASSERT(r.q.head == want_cons && *r.cons == want_cons,
 			  "consumer index %u (published %u), expected %u", r.q.head, *r.cons,
 			  want_cons);
-		FZ_ASSERT(r.q.st.errors - err0 == want_err && r.q.st.bad_index - bad0 == want_bad,
-			  "errors +%lu bad_index +%lu, expected +%lu +%lu",
-			  (unsigned long)(r.q.st.errors - err0),
-			  (unsigned long)(r.q.st.bad_index - bad0),
-			  (unsigned long)want_err, (unsigned long)want_bad);
-		FZ_ASSERT(r.q.st.stale - stale0 == want_stale, "stale +%lu, expected +%lu",
-			  (unsigned long)(r.q.st.stale - stale0), (unsigned long)want_stale);
-		FZ_ASSERT(r.q.st.too_long - long0 == want_long, "too_long +%lu, expected +%lu",
-			  (unsigned long)(r.q.st.too_long - long0), (unsigned long)want_long);
+		FZ_ASSERT(r.q.st.errors - st0.errors == rc.errors &&
+			  r.q.st.bad_index - st0.bad_index == rc.bad_index &&
+			  r.q.st.stale - st0.stale == rc.stale &&
+			  r.q.st.too_long - st0.too_long == rc.too_long &&
+			  r.q.st.bad_offload - st0.bad_offload == rc.bad_offload,
+			  "errors +%lu bad_index +%lu stale +%lu too_long +%lu bad_offload +%lu, "
+			  "expected +%lu +%lu +%lu +%lu +%lu",
+			  (unsigned long)(r.q.st.errors - st0.errors),
+			  (unsigned long)(r.q.st.bad_index - st0.bad_index),
+			  (unsigned long)(r.q.st.stale - st0.stale),
+			  (unsigned long)(r.q.st.too_long - st0.too_long),
+			  (unsigned long)(r.q.st.bad_offload - st0.bad_offload),
+			  (unsigned long)rc.errors, (unsigned long)rc.bad_index,
+			  (unsigned long)rc.stale, (unsigned long)rc.too_long,
+			  (unsigned long)rc.bad_offload);
 		for (i = 0; i < n; i++) {
-			const struct rte_mbuf *seg = got[i];
-			uint32_t k, o = 0, so = 0;
+			const struct ref_frame *f = &ref[i];
+			const bool gso = f->ofl.gso_type != CXLMEM_GSO_NONE;
+			uint32_t len;
+			const uint8_t *p;
 
 			check_mbuf_chain(got[i]);
-			FZ_ASSERT(got[i]->pkt_len <= r.q.max_frame, "frame %u of %u bytes above the "
-				  "limit %u", i, got[i]->pkt_len, r.q.max_frame);
-			FZ_ASSERT(got[i]->pkt_len == ref[i].len, "frame %u: %u bytes, expected %u",
-				  i, got[i]->pkt_len, ref[i].len);
-			/* Byte for byte: slot by slot, segment by segment. */
-			for (k = 0; k < ref[i].nslots; k++) {
-				const uint32_t slot = (ref[i].first_slot + k) & (rsize - 1);
-				const uint32_t l = snap[slot].len;
-				uint32_t b;
-
-				for (b = 0; b < l; b++, o++) {
-					while (so == seg->data_len) {
-						seg = seg->next;
-						so = 0;
-					}
-					FZ_ASSERT(rte_pktmbuf_mtod(seg, uint8_t *)[so] == pat(slot, b),
-						  "frame %u byte %u differs", i, o);
-					so++;
-				}
-			}
+			FZ_ASSERT(got[i]->pkt_len <= (gso ? r.q.max_gso : r.q.max_frame),
+				  "frame %u of %u bytes above the limit", i, got[i]->pkt_len);
+			len = ref_bytes(f, snap, r.bufs, &cf, want);
+			FZ_ASSERT(got[i]->pkt_len == len, "frame %u: %u bytes, expected %u", i,
+				  got[i]->pkt_len, len);
+			/* Byte for byte. */
+			p = rte_pktmbuf_read(got[i], 0, len, have);
+			FZ_ASSERT(p != NULL && memcmp(p, want, len) == 0, "frame %u differs", i);
+			/* The flags say what the metadata said, nothing more. */
+			FZ_ASSERT(!!(got[i]->ol_flags & RTE_MBUF_F_RX_LRO) == gso,
+				  "frame %u: RX_LRO %d, GSO %d", i,
+				  !!(got[i]->ol_flags & RTE_MBUF_F_RX_LRO), gso);
+			FZ_ASSERT(!gso || got[i]->tso_segsz == f->ofl.gso_size, "tso_segsz");
 			rte_pktmbuf_free(got[i]);
 		}
 		if (n == 0)
@@ -492,7 +634,48 @@ fuzz_mbuf(struct cursor *c)
 	/* Sometimes a pkt_len that the segments do not back. */
 	if (head != NULL && (kind & 1))
 		head->pkt_len += kind >> 1;
+	/* Sometimes offload requests, plausible or not. */
+	if (head != NULL && (kind & 2)) {
+		static const uint64_t ol[8] = {
+			RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM,
+			RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV6,
+			RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4,
+			RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV6,
+			RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4,
+			RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_IPV4,
+			RTE_MBUF_F_TX_SCTP_CKSUM | RTE_MBUF_F_TX_IPV4,
+			RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6,
+		};
+		const uint8_t o = take8(c);
+
+		head->ol_flags = ol[o & 7];
+		head->l2_len = o & 8 ? take8(c) & 0x7f : RTE_ETHER_HDR_LEN;
+		head->l3_len = o & 16 ? take8(c) : (head->ol_flags & RTE_MBUF_F_TX_IPV6 ? 40 : 20);
+		head->l4_len = o & 32 ? take8(c) : 20;
+		head->tso_segsz = o & 64 ? (uint16_t)take32(c) : 1 + take8(c) * 8;
+	}
 	return head;
+}
+
+/* A copy of a ring's buffers (only its held slots are used): one per
+ * geometry, kept across inputs, as bufs_for(). */
+static uint8_t *
+shadow_for(uint32_t rsize, uint32_t bsize)
+{
+	static struct { uint32_t r, b; uint8_t *p; } cache[16];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cache) && cache[i].p != NULL; i++)
+		if (cache[i].r == rsize && cache[i].b == bsize)
+			return cache[i].p;
+	if (i == RTE_DIM(cache))
+		abort();
+	cache[i].r = rsize;
+	cache[i].b = bsize;
+	cache[i].p = malloc((size_t)rsize * bsize);
+	if (cache[i].p == NULL)
+		abort();
+	return cache[i].p;
 }
 
 static void
@@ -509,9 +692,9 @@ fuzz_tx(struct cursor *c)
 	uint8_t *shadow;
 	uint32_t head, peer, s, held, rel;
 	unsigned int n, i, round, taken;
+	bool any_offload;
 
 	ring_make(&r, rsize, bsize);
-	memset(r.bufs, 0xa5, (size_t)rsize * bsize);
 	/* This end's descriptor count (slots it may hold) and the frame
 	 * limit (ours and the peer's): mostly the whole ring and the largest
 	 * frame, sometimes anything. */
@@ -519,13 +702,17 @@ fuzz_tx(struct cursor *c)
 		r.q.limit = 1 + take8(c) % rsize;
 	if (cfg & 0x40)
 		r.q.max_frame = 1 + take32(c) % CXLMEM_MAX_FRAME_LEN;
+	/* What the peer takes: offloads and its largest GSO frame. */
+	if (cfg & 0x80) {
+		r.q.offloads = take8(c) & CXLMEM_RXO_ALL;
+		r.q.max_gso = r.q.offloads & (CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6) ?
+			      take32(c) % (CXLMEM_MAX_GSO_FRAME_LEN + 1) : 0;
+	}
 	head = take32(c);
 	r.q.head = head;
 	r.q.peer_cons = head - rsize;  /* as after queue setup: assume full */
 	*r.prod = head;
-	shadow = malloc((size_t)rsize * bsize);
-	if (shadow == NULL)
-		abort();
+	shadow = shadow_for(rsize, bsize);
 
 	/* rel: the furthest the receiver has released (never moves back). */
 	rel = head - rsize;
@@ -538,8 +725,13 @@ fuzz_tx(struct cursor *c)
 			rel = peer;
 		held = head - rel;
 		/* Slots [head - held, head) are not released: they must not change. */
-		memcpy(shadow, r.bufs, (size_t)rsize * bsize);
+		for (s = 0; s < held; s++) {
+			const uint32_t slot = (head - held + s) & (rsize - 1);
+
+			memcpy(shadow + (size_t)slot * bsize, r.bufs + (size_t)slot * bsize, bsize);
+		}
 		n = 1 + take8(c) % 32;
+		any_offload = false;
 		for (i = 0; i < n; i++) {
 			pkts[i] = fuzz_mbuf(c);
 			if (pkts[i] == NULL)
@@ -557,6 +749,10 @@ fuzz_tx(struct cursor *c)
 			want_len[i] = pkts[i]->pkt_len;
 			want_ok[i] = seg == NULL && k == pkts[i]->nb_segs && sum == want_len[i] &&
 				     want_len[i] >= 1 && want_len[i] <= r.q.max_frame;
+			/* A frame with offload requests may be refused, segmented
+			 * or carry metadata: checked by its structure below. */
+			if (pkts[i]->ol_flags & CXLMEM_TX_OFFLOAD_FLAGS)
+				any_offload = true;
 		}
 		i = flush ? eth_cxlmem_tx_flush(&r.q, pkts, (uint16_t)n) :
 			    eth_cxlmem_tx(&r.q, pkts, (uint16_t)n);
@@ -571,26 +767,55 @@ fuzz_tx(struct cursor *c)
 			  r.q.peer_cons);
 		FZ_ASSERT((uint32_t)(r.q.head - r.q.peer_cons) <= rsize,
 			  "head %u runs more than a ring ahead of cons %u", r.q.head, r.q.peer_cons);
-		/* Walk the frames written: each is the next well-formed mbuf. */
+		/* Walk the frames written: each is one a receiver takes (metadata
+		 * it accepts, within the limits the peer published); without
+		 * offload requests, each is the next well-formed mbuf. */
 		{
 			uint32_t at = head, f = 0;
 
 			while (at != r.q.head) {
 				uint32_t total = 0, nsl = 0;
-				const struct cxlmem_desc *d;
+				const struct cxlmem_desc *d = &r.desc[at & (rsize - 1)];
+				const bool meta = d->flags & CXLMEM_DESC_F_META;
 
 				do {
 					d = &r.desc[(at + nsl) & (rsize - 1)];
+					FZ_ASSERT(d->len >= 1 && d->len <= bsize, "slot length %u", d->len);
+					FZ_ASSERT(nsl == 0 || !(d->flags & CXLMEM_DESC_F_META),
+						  "metadata past a frame's first slot");
 					total += d->len;
 					nsl++;
 				} while ((d->flags & CXLMEM_DESC_F_MORE) && at + nsl != r.q.head);
 				FZ_ASSERT(!(d->flags & CXLMEM_DESC_F_MORE), "published a partial frame");
-				while (f < taken && !want_ok[f])
+				if (meta) {
+					struct cxlmem_offload o;
+
+					memcpy(&o, r.bufs + (size_t)(at & (rsize - 1)) * bsize, sizeof(o));
+					total -= sizeof(o);
+					FZ_ASSERT(ref_meta_ok(&o, total), "metadata a receiver refuses");
+					FZ_ASSERT(!(o.flags & CXLMEM_OFL_F_NEEDS_CSUM) ||
+						  (r.q.offloads & CXLMEM_RXO_CSUM) ||
+						  o.gso_type != CXLMEM_GSO_NONE,
+						  "a partial checksum the peer does not take");
+					if (o.gso_type != CXLMEM_GSO_NONE)
+						FZ_ASSERT((r.q.offloads & (o.gso_type == CXLMEM_GSO_TCPV4 ?
+							  CXLMEM_RXO_TSO4 : CXLMEM_RXO_TSO6)) &&
+							  total <= r.q.max_gso,
+							  "a GSO frame the peer does not take");
+					else
+						FZ_ASSERT(total <= r.q.max_frame, "frame above the limit");
+				} else {
+					FZ_ASSERT(total <= r.q.max_frame, "frame of %u above the limit %u",
+						  total, r.q.max_frame);
+				}
+				if (!any_offload) {
+					while (f < taken && !want_ok[f])
+						f++;
+					FZ_ASSERT(f < taken, "a frame in the ring that no valid mbuf holds");
+					FZ_ASSERT(total == want_len[f], "frame of %u bytes, mbuf %u has %u",
+						  total, f, want_len[f]);
 					f++;
-				FZ_ASSERT(f < taken, "a frame in the ring that no valid mbuf holds");
-				FZ_ASSERT(total == want_len[f], "frame of %u bytes, mbuf %u has %u", total,
-					  f, want_len[f]);
-				f++;
+				}
 				at += nsl;
 			}
 		}
@@ -604,7 +829,6 @@ fuzz_tx(struct cursor *c)
 	}
 	FZ_ASSERT(rte_mempool_in_use_count(tx_pool) == 0, "%u tx mbufs leaked",
 		  rte_mempool_in_use_count(tx_pool));
-	free(shadow);
 	ring_free(&r);
 }
 
