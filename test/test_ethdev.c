@@ -1432,6 +1432,196 @@ test_peer_version(void)
 	unlink(path);
 }
 
+/* ---- issue 12: zero-copy receive -------------------------------------------- */
+
+static volatile int zc_free_go;
+static struct rte_mbuf *zc_to_free[1100];
+static volatile unsigned int zc_nfree;
+
+/* Another lcore frees what main hands it, in an order of its own. */
+static int
+zc_freer(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	while (!zc_free_go)
+		rte_pause();
+	for (i = 0; i < zc_nfree; i++) {
+		unsigned int k = (i * 7919u) % zc_nfree; /* a permutation: 7919 is prime */
+
+		rte_pktmbuf_free(zc_to_free[k]);
+	}
+	return 0;
+}
+
+/* Send n frames of len bytes on queue 0, sequence from seq; all taken. */
+static void
+zc_send(uint16_t h, unsigned int n, uint32_t len, uint32_t seq)
+{
+	unsigned int sent = 0;
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+
+	while (sent < n && rte_get_timer_cycles() < deadline) {
+		struct rte_mbuf *pkts[BURST];
+		uint16_t k = (uint16_t)RTE_MIN(n - sent, (unsigned int)BURST), t, i;
+
+		for (i = 0; i < k; i++)
+			pkts[i] = make_frame(len, seq + sent + i, 0, 10000);
+		t = rte_eth_tx_burst(h, 0, pkts, k);
+		for (i = t; i < k; i++)
+			rte_pktmbuf_free(pkts[i]);
+		sent += t;
+	}
+	CHECK(sent == n, "zero-copy: sent %u of %u frames", sent, n);
+}
+
+/* Receive n frames on queue 0 into out[] (not freed), checking them. */
+static unsigned int
+zc_recv(uint16_t d, struct rte_mbuf **out, unsigned int n, uint32_t len, uint32_t seq)
+{
+	unsigned int got = 0, bad = 0;
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+
+	while (got < n && rte_get_timer_cycles() < deadline) {
+		uint16_t k = rte_eth_rx_burst(d, 0, out + got,
+					      (uint16_t)RTE_MIN(n - got, (unsigned int)BURST)), i;
+
+		for (i = 0; i < k; i++)
+			if (!check_frame(out[got + i], len, seq + got + i, 0))
+				bad++;
+		got += k;
+	}
+	CHECK(bad == 0, "zero-copy: %u of %u frames corrupt", bad, got);
+	return got;
+}
+
+/*
+ * zerocopy=rx: frames of CXLMEM_ZC_COPYBREAK bytes and more arrive as
+ * mbufs attached to their slots (one or a chain of several), shorter ones
+ * copied. The application may hold them: up to half the ring is lent, then
+ * frames are copied and the ring keeps flowing; frees from another lcore
+ * in any order give the slots back. Held mbufs survive a peer restart
+ * intact (the peer's new life does not write them) and no frame of its
+ * old life arrives.
+ */
+static void
+test_zerocopy(void)
+{
+	static const uint32_t sizes[] = { 60, 255, 256, 1000, 1514, 2048, 3000, 9000 };
+	static struct rte_mbuf *held[1100];
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0), i, got, ext = 0;
+	uint64_t zc0;
+	uint16_t h, d;
+
+	CHECK(pair_up("zc", "size=32M", "zerocopy=rx", 1, 1, 9000, 9000, &h, &d) == 0,
+	      "zero-copy pair up");
+	/* Sizes: which are lent, which copied; content intact either way. */
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		struct rte_mbuf *m;
+
+		zc_send(h, 1, sizes[i], 100 + i);
+		if (zc_recv(d, &m, 1, sizes[i], 100 + i) != 1) {
+			CHECK(0, "zero-copy: %u-byte frame not received", sizes[i]);
+			continue;
+		}
+		CHECK(!!RTE_MBUF_HAS_EXTBUF(m) == (sizes[i] >= 256),
+		      "zero-copy: a %u-byte frame %s", sizes[i],
+		      RTE_MBUF_HAS_EXTBUF(m) ? "lent (below the copy-break)" : "copied");
+		CHECK(m->nb_segs == (RTE_MBUF_HAS_EXTBUF(m) ? (sizes[i] + 2047) / 2048 : m->nb_segs),
+		      "zero-copy: %u-byte frame in %u segments", sizes[i], m->nb_segs);
+		ext += !!RTE_MBUF_HAS_EXTBUF(m);
+		rte_pktmbuf_free(m);
+	}
+	CHECK(xstat(d, "rx_zerocopy_frames") == ext, "rx_zerocopy_frames %" PRIu64 ", expected %u",
+	      xstat(d, "rx_zerocopy_frames"), ext);
+
+	/* Hold 1000 frames of 1000 bytes: 512 lent (half of 1024 slots), the
+	 * rest copied; the ring keeps flowing meanwhile. */
+	zc0 = xstat(d, "rx_zerocopy_copied");
+	for (i = 0; i < 1000; i += 200) {
+		zc_send(h, 200, 1000, 1000 + i);
+		got = zc_recv(d, held + i, 200, 1000, 1000 + i);
+		CHECK(got == 200, "zero-copy: received %u of 200 while holding %u", got, i);
+	}
+	CHECK(xstat(d, "rx_zerocopy_slots_out") == 512, "rx_zerocopy_slots_out %" PRIu64,
+	      xstat(d, "rx_zerocopy_slots_out"));
+	CHECK(xstat(d, "rx_zerocopy_copied") - zc0 == 1000 - 512, "rx_zerocopy_copied +%" PRIu64,
+	      xstat(d, "rx_zerocopy_copied") - zc0);
+	/* Another lcore frees them, in its own order. */
+	if (worker < RTE_MAX_LCORE) {
+		memcpy(zc_to_free, held, 1000 * sizeof(held[0]));
+		zc_nfree = 1000;
+		zc_free_go = 0;
+		rte_eal_remote_launch(zc_freer, NULL, worker);
+		zc_free_go = 1;
+		rte_eal_wait_lcore(worker);
+	} else {
+		for (i = 0; i < 1000; i++)
+			rte_pktmbuf_free(held[999 - i]);
+	}
+	/* The next burst takes the slots back; a whole ring flows again. */
+	rte_eth_rx_burst(d, 0, held, 1);
+	CHECK(xstat(d, "rx_zerocopy_slots_out") == 0, "slots still out after every free: %" PRIu64,
+	      xstat(d, "rx_zerocopy_slots_out"));
+	for (i = 0; i < 1024; i += 256) {
+		zc_send(h, 256, 600, 5000 + i);
+		got = zc_recv(d, held, 256, 600, 5000 + i);
+		CHECK(got == 256, "zero-copy: a ring after the frees: %u of 256", got);
+		while (got > 0)
+			rte_pktmbuf_free(held[--got]);
+	}
+
+	/* Hold 10 lent frames across a peer restart. */
+	zc_send(h, 10, 3000, 9000);
+	got = zc_recv(d, held, 10, 3000, 9000);
+	CHECK(got == 10 && RTE_MBUF_HAS_EXTBUF(held[0]), "zero-copy: 10 frames to hold");
+	for (i = 0; i < BURST; i++) {
+		struct rte_mbuf *m = make_frame(100, 0xdead0000u + i, 0, 10000);
+
+		if (rte_eth_tx_burst(h, 0, &m, 1) != 1)
+			rte_pktmbuf_free(m);
+	}
+	rte_eth_dev_stop(h);
+	CHECK(wait_link(d, d, 0, 1000), "device link down after host stop");
+	rte_eth_dev_start(h);
+	CHECK(wait_link(h, d, 1, 2000), "link back after the host restarted");
+	{
+		struct rte_mbuf *m[BURST];
+		uint16_t n = rte_eth_rx_burst(d, 0, m, BURST);
+
+		CHECK(n == 0, "%u frames of the peer's old life delivered", n);
+		while (n > 0)
+			rte_pktmbuf_free(m[--n]);
+	}
+	zc_send(h, 500, 1500, 20000); /* the new life fills the ring around the held slots */
+	got = zc_recv(d, held + 10, 500, 1500, 20000);
+	CHECK(got == 500, "zero-copy: %u of 500 frames after the restart", got);
+	for (i = 0; i < 10; i++)
+		CHECK(check_frame(held[i], 3000, 9000 + i, 0),
+		      "a held zero-copy frame changed under the application");
+	for (i = 0; i < 10 + got; i++)
+		rte_pktmbuf_free(held[i]);
+	pair_down("zc", h, d);
+}
+
+/* Closing a port while the application still holds a zero-copy mbuf: the
+ * slot and its state stay until the mbuf is freed; nothing crashes. */
+static void
+test_zerocopy_held_at_close(void)
+{
+	struct rte_mbuf *m;
+	uint16_t h, d;
+
+	CHECK(pair_up("zch", "size=16M", "zerocopy=rx", 1, 1, 1500, 1500, &h, &d) == 0,
+	      "zero-copy close pair");
+	zc_send(h, 1, 1000, 1);
+	CHECK(zc_recv(d, &m, 1, 1000, 1) == 1 && RTE_MBUF_HAS_EXTBUF(m), "a lent frame to hold");
+	pair_down("zch", h, d);
+	CHECK(check_frame(m, 1000, 1, 0), "the held frame after close");
+	rte_pktmbuf_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1520,6 +1710,7 @@ main(int argc, char **argv)
 	test_csum();
 	test_bad_metadata();
 	test_peer_version();
+	test_zerocopy();
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
@@ -1537,6 +1728,8 @@ main(int argc, char **argv)
 	 * (ASan cannot see DPDK's heap; this can). */
 	CHECK(heap_used() == heap_before, "DPDK heap: %zu bytes before the ports, %zu after",
 	      heap_before, heap_used());
+	/* After the heap check: this one keeps a window mapped on purpose. */
+	test_zerocopy_held_at_close();
 out:
 	unlink(win_path);
 	rte_mempool_free(pool);

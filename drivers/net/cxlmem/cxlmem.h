@@ -58,6 +58,7 @@ struct cxlmem_params {
 	enum cxlmem_coherence coherence; /**< coherence= */
 	uint32_t link_timeout_ms;     /**< link_timeout=: peer silence before link down */
 	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
+	bool rx_zerocopy;             /**< zerocopy=rx: hand received slots over in place */
 };
 
 /* cxlmem_devargs.c */
@@ -74,7 +75,8 @@ struct cxlmem_params {
 	"mac=<xx:xx:xx:xx:xx:xx> " \
 	"coherence=hw|flush " \
 	"link_timeout=<ms> " \
-	"speed=<Mbit/s>"
+	"speed=<Mbit/s> " \
+	"zerocopy=rx|off"
 int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
 
@@ -126,8 +128,44 @@ struct cxlmem_queue_stats {
 				 *   carry (bad lengths, UDP segmentation, SCTP), refused */
 	uint64_t gso_segmented; /**< TX: GSO frames segmented here (the peer does not take them) */
 	uint64_t csum_done;     /**< TX: L4 checksums completed here; RX: completed for the app */
+	uint64_t zc_frames;     /**< RX zero-copy: frames handed over in their slots */
+	uint64_t zc_copied;     /**< RX zero-copy: frames copied (short, or too many slots out) */
 	uint64_t win_written;   /**< bytes stored into the window, line-granular */
 	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
+};
+
+/** Frames shorter than this are copied even with zerocopy=rx (bytes). */
+#define CXLMEM_ZC_COPYBREAK 256u
+
+/** Zero-copy state of one slot of an RX ring. */
+struct cxlmem_zc_slot {
+	/** Set by the free callback (any lcore) when the application's
+	 *  last reference to the slot's mbuf is gone; cleared by the
+	 *  receiver when it takes the slot back. */
+	uint8_t returned;
+	/** Receiver only: the slot is lent to the application. */
+	uint8_t lent;
+	/** coherence=flush: the callback writes the slot's lines back (the
+	 *  application may have written them) before returning it. */
+	uint8_t flush;
+	uint16_t off;           /**< first byte handed over in the slot */
+	uint32_t len;           /**< bytes handed over from off */
+};
+
+/**
+ * Zero-copy receive (zerocopy=rx) of one RX queue: a received frame is an
+ * mbuf attached (rte_pktmbuf_attach_extbuf) to its slot in the window;
+ * the shared info lives here, in local memory, never in the window where
+ * the peer could write it. The slot returns when the application frees
+ * the mbuf, in any order and from any lcore of this process; the receiver
+ * moves cons only over a contiguous run of returned slots (tail).
+ */
+struct cxlmem_zc {
+	uint32_t out;           /**< slots lent now (receiver only) */
+	uint32_t limit;         /**< most slots lent at once; beyond, frames are copied */
+	uint32_t tail;          /**< oldest slot not yet returned: the cons we publish */
+	struct cxlmem_zc_slot *slot;            /**< ring_size entries */
+	struct rte_mbuf_ext_shared_info *shinfo; /**< ring_size entries */
 };
 
 /**
@@ -160,6 +198,7 @@ struct cxlmem_queue {
 	bool enabled;                   /**< TX: link up; RX: synchronised (under lock) */
 	bool peer_polls;                /**< TX: the peer polls this ring (under lock) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
+	struct cxlmem_zc *zc;           /**< RX with zerocopy=rx, else NULL */
 	/*
 	 * Serialises the burst function with the link control thread, which
 	 * resets indexes on a peer restart. The burst only try-locks it: a
@@ -223,6 +262,7 @@ struct pmd_internals {
 	uint32_t peer_rx_offloads;      /**< the peer's published CXLMEM_RXO_* bits */
 	uint32_t peer_max_gso;          /**< the peer's published max_gso_frame (0: none) */
 	bool peer_version_logged;       /**< a peer of another layout version was logged */
+	bool zc_held;                   /**< zero-copy mbufs outlived their queue: keep the window */
 	uint8_t peer_coherence;         /**< the peer's published coherence mode */
 	uint64_t peer_restarts;
 	uint64_t link_flaps;
@@ -298,12 +338,17 @@ uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
 uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
 void cxlmem_tick(void *arg);
 
-/* cxlmem_frame.c */
+/* cxlmem_frame.c, cxlmem_zerocopy.c */
 int cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_mbuf *m,
 		    uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
 		    uint32_t *frames, uint64_t *bytes);
 uint32_t cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons,
 			 uint32_t avail, uint32_t max_frame, struct rte_mbuf **out, bool flush);
+struct cxlmem_zc *cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_desc, bool flush,
+				   int socket);
+uint32_t cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask);
+void cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t *buf,
+		    uint32_t buf_size, uint32_t off, uint32_t len);
 void cxlmem_rx_ip_cksum(struct rte_mbuf *m);
 uint16_t eth_cxlmem_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 
@@ -312,5 +357,7 @@ uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 uint16_t eth_cxlmem_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 uint16_t eth_cxlmem_rx_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 uint16_t eth_cxlmem_tx_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
+uint16_t eth_cxlmem_rx_zc(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
+uint16_t eth_cxlmem_rx_zc_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
 
 #endif /* CXLMEM_H */

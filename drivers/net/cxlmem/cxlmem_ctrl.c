@@ -608,17 +608,25 @@ resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
 			const struct cxlmem_ring *r = &pp->rings[i][rx_dir];
 			uint32_t prod;
 
+			uint32_t cons;
+
 			rte_spinlock_lock(&q->lock);
 			ctrl_refresh(pi, r->prod);
 			/* Acquire: pairs with the sender's store-release of prod
 			 * in tx_burst(); what lies below prod is a whole frame. */
 			prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
-			if (prod - q->head <= q->ring_size)
+			if (prod - q->head <= q->ring_size) {
 				pi->stale_dropped += prod - q->head;
-			q->head = prod;
+				q->head = prod;
+			} else if (q->zc == NULL) {
+				q->head = prod; /* nothing below it can be believed */
+			}
+			/* Zero-copy: slots the application still holds stay
+			 * ours; cons stops below the oldest of them. */
+			cons = q->zc != NULL ? cxlmem_zc_reclaim(q->zc, q->head, q->mask) : q->head;
 			/* Release: pairs with the acquire of cons in the
 			 * sender's tx_refresh(). */
-			__atomic_store_n(r->cons, q->head, __ATOMIC_RELEASE);
+			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
 			ctrl_publish(pi, r->cons);
 			/* Accept only frames tagged for this life of ours. */
 			q->epoch_tag = (uint16_t)pi->my_epoch;

@@ -241,6 +241,22 @@ arg_speed(const char *key, const char *val, void *opaque)
 	return parse_u32(key, val, CXLMEM_MIN_SPEED, CXLMEM_MAX_SPEED, &p->speed_mbps);
 }
 
+static int
+arg_zerocopy(const char *key __rte_unused, const char *val, void *opaque)
+{
+	struct cxlmem_params *p = opaque;
+
+	if (strcmp(val, "rx") == 0) {
+		p->rx_zerocopy = true;
+	} else if (strcmp(val, "off") == 0) {
+		p->rx_zerocopy = false;
+	} else {
+		CXLMEM_LOG(ERR, "zerocopy=%s: expected zerocopy=rx or zerocopy=off", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t handler;
@@ -257,13 +273,14 @@ static const struct {
 	{ "coherence", arg_coherence },
 	{ "link_timeout", arg_link_timeout },
 	{ "speed", arg_speed },
+	{ "zerocopy", arg_zerocopy },
 };
 
 /* Every key of kvl is one of cxlmem_args, given once, with a value. */
 static int
 check_keys(const char *name, const struct rte_kvargs *kvl)
 {
-	char known[160] = "";
+	char known[192] = "";
 	unsigned int i, k;
 
 	for (k = 0; k < RTE_DIM(cxlmem_args); k++)

@@ -478,6 +478,47 @@ rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
 	}
 }
 
+/*
+ * zerocopy=rx: lend the n slots of a checked frame as a chain of n mbufs
+ * attached to them (the first after its metadata). Only when the frame is
+ * at least CXLMEM_ZC_COPYBREAK bytes, n more slots may be lent, and each
+ * segment fits an mbuf's 16-bit length. Returns 0 with the chain in
+ * segs[0], -ENOSPC when the frame is to be copied instead, -ENOMEM when
+ * no mbufs could be had (counted).
+ */
+static int
+rx_lend(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons, uint32_t n,
+	const uint32_t *seglen, bool has_meta, uint32_t total, struct rte_mbuf **segs, bool flush)
+{
+	struct cxlmem_zc *zc = q->zc;
+	uint32_t s;
+
+	if (total < CXLMEM_ZC_COPYBREAK || zc->out + n > zc->limit || n > MAX_RX_SEGS ||
+	    q->buf_size > UINT16_MAX)
+		return -ENOSPC;
+	if (rte_pktmbuf_alloc_bulk(q->mp, segs, n) != 0) {
+		q->st.nombuf++;
+		return -ENOMEM;
+	}
+	for (s = 0; s < n; s++) {
+		uint8_t *src = cxlmem_slot(q, r, cons + s);
+		const uint32_t off = s == 0 && has_meta ? META : 0;
+
+		if (flush)
+			cxlmem_inv_range(src, seglen[s]);
+		cxlmem_zc_lend(zc, segs[s], (cons + s) & q->mask, src, q->buf_size, off,
+			       seglen[s] - off);
+		if (s > 0)
+			segs[s - 1]->next = segs[s];
+	}
+	if (flush)
+		cxlmem_mfence(); /* the invalidations complete before the application reads */
+	segs[0]->nb_segs = (uint16_t)n;
+	segs[0]->pkt_len = total;
+	segs[0]->port = q->port_id;
+	return 0;
+}
+
 /** IPv4 header checksum status of m into its ol_flags (RX IPV4_CKSUM). */
 void
 cxlmem_rx_ip_cksum(struct rte_mbuf *m)
@@ -596,6 +637,17 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 		return n;
 	}
 
+	if (q->zc != NULL) {
+		int ret = rx_lend(q, r, cons, n, seglen, has_meta, total, segs, flush);
+
+		if (ret == 0) {
+			q->st.zc_frames++;
+			goto deliver;
+		}
+		if (ret == -ENOMEM)
+			return 0; /* no mbufs: nothing consumed */
+		q->st.zc_copied++;
+	}
 	nmbufs = (total + q->mbuf_room - 1) / q->mbuf_room;
 	if (unlikely(nmbufs > MAX_RX_SEGS)) {
 		q->st.errors++;
@@ -635,6 +687,7 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 	segs[0]->nb_segs = (uint16_t)nmbufs;
 	segs[0]->pkt_len = total;
 	segs[0]->port = q->port_id;
+deliver:
 	q->st.win_read += CXLMEM_LINES(total + (has_meta ? META : 0));
 
 	if (gso) {

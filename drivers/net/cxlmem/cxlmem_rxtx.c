@@ -188,12 +188,20 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	return i;
 }
 
+/*
+ * zc (zerocopy=rx, a compile-time constant like flush): single-slot frames
+ * of at least CXLMEM_ZC_COPYBREAK bytes are lent in place while fewer than
+ * the queue's limit are out; cons then follows the oldest slot still lent
+ * (cxlmem_zc_reclaim()), not the read index.
+ */
 static __rte_always_inline uint16_t
-rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush)
+rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const bool flush,
+	 const bool zc)
 {
 	struct rte_mbuf *fresh[CXLMEM_RX_BULK_MAX];
 	const struct cxlmem_ring *r;
-	uint32_t cons, prod, avail, n_alloc, used_mbufs = 0, max_frame, one_slot;
+	struct cxlmem_zc *z = zc ? q->zc : NULL;
+	uint32_t cons, prod, avail, n_alloc, used_mbufs = 0, max_frame, one_slot, pub = 0;
 	uint64_t bytes = 0, rbytes = 0;
 	uint16_t nb_rx = 0;
 
@@ -212,6 +220,11 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	one_slot = RTE_MIN(RTE_MIN(q->buf_size, max_frame), (uint32_t)q->mbuf_room);
 
 	cons = q->head;
+	if (zc) {
+		/* Slots the application returned since the last burst. */
+		pub = z->tail;
+		cxlmem_zc_reclaim(z, cons, q->mask);
+	}
 	/* coherence=flush: invalidate the producer line before reading it. */
 	if (flush) {
 		cxlmem_inv_line(r->prod);
@@ -223,13 +236,15 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
 	avail = prod - cons;
 	if (avail == 0)
-		goto out;
+		goto publish;
 	rbytes += CXLMEM_LINE;
 	if (unlikely(avail > q->ring_size)) {
 		/* Untrusted: a producer index more than a ring ahead. Nothing
-		 * in the ring can be believed; skip it all. */
+		 * in the ring can be believed; skip it all (with slots lent,
+		 * keep our place: cons must stay below them). */
 		q->st.bad_index++;
-		cons = prod;
+		if (!zc)
+			cons = prod;
 		goto publish;
 	}
 
@@ -269,12 +284,21 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 				cxlmem_inv_range(src, len);
 				cxlmem_mfence();
 			}
-			m->data_off = RTE_PKTMBUF_HEADROOM;
-			rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
-			m->data_len = (uint16_t)len;
+			m->ol_flags = 0;
+			if (zc && len >= CXLMEM_ZC_COPYBREAK && z->out < z->limit) {
+				/* Lent in place: the mbuf's data is the slot. */
+				cxlmem_zc_lend(z, m, slot, (uint8_t *)(uintptr_t)src, q->buf_size,
+					       0, len);
+				q->st.zc_frames++;
+			} else {
+				m->data_off = RTE_PKTMBUF_HEADROOM;
+				rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
+				m->data_len = (uint16_t)len;
+				if (zc)
+					q->st.zc_copied++;
+			}
 			m->pkt_len = len;
 			m->port = q->port_id;
-			m->ol_flags = 0;
 			m->packet_type = 0;
 			m->vlan_tci = 0;
 			if (unlikely(q->offloads & CXLMEM_QRX_IP_CKSUM))
@@ -300,7 +324,20 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	if (used_mbufs != n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&fresh[used_mbufs], n_alloc - used_mbufs);
 publish:
-	if (cons != q->head) {
+	if (zc) {
+		/* cons: up to the oldest slot still lent. */
+		q->head = cons;
+		cons = cxlmem_zc_reclaim(z, cons, q->mask);
+		if (cons != pub) {
+			/* Release: pairs with the acquire load of cons in
+			 * tx_refresh(); the slots below are copied out or
+			 * returned by the application (the callback's release). */
+			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+			if (flush)
+				cxlmem_wb_line(r->cons);
+			q->st.win_written += CXLMEM_LINE;
+		}
+	} else if (cons != q->head) {
 		/* Release: our copies out of the slots are done before the
 		 * sender may reuse them; pairs with the acquire load of cons in
 		 * tx_refresh(). */
@@ -321,7 +358,19 @@ out:
 uint16_t
 eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
 {
-	return rx_burst(queue, bufs, nb_bufs, false);
+	return rx_burst(queue, bufs, nb_bufs, false, false);
+}
+
+uint16_t
+eth_cxlmem_rx_zc(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return rx_burst(queue, bufs, nb_bufs, false, true);
+}
+
+uint16_t
+eth_cxlmem_rx_zc_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
+{
+	return rx_burst(queue, bufs, nb_bufs, true, true);
 }
 
 uint16_t
@@ -333,7 +382,7 @@ eth_cxlmem_tx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
 uint16_t
 eth_cxlmem_rx_flush(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs)
 {
-	return rx_burst(queue, bufs, nb_bufs, true);
+	return rx_burst(queue, bufs, nb_bufs, true, false);
 }
 
 uint16_t

@@ -182,6 +182,32 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	return q;
 }
 
+/*
+ * zerocopy=rx: mbufs the application still holds point into the window
+ * and at q->zc (their free callback's state). Wait up to 100 ms for them
+ * to come back; if some do not, keep both (the window stays mapped until
+ * the process exits) rather than let a later free touch freed memory.
+ * Returns true when nothing is lent any more.
+ */
+static bool
+zc_drain(struct pmd_internals *pi, struct cxlmem_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < 100 && q->zc->out != 0; i++) {
+		cxlmem_zc_reclaim(q->zc, q->head, q->mask);
+		if (q->zc->out != 0)
+			rte_delay_us_sleep(1000);
+	}
+	if (q->zc->out == 0)
+		return true;
+	CXLMEM_LOG(ERR, "port %u rxq %u: the application still holds %u zero-copy mbufs; their "
+		   "slots and the window stay mapped until the process exits (free received "
+		   "mbufs before closing the port)", pi->port_id, q->queue_id, q->zc->out);
+	pi->zc_held = true;
+	return false;
+}
+
 static void
 eth_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
@@ -193,6 +219,11 @@ eth_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	pi->rxq[qid] = NULL;
 	rte_spinlock_unlock(&pi->ctrl_lock);
 	dev->data->rx_queues[qid] = NULL;
+	if (q != NULL && q->zc != NULL) {
+		if (!zc_drain(pi, q))
+			return; /* q and q->zc stay: the held mbufs use them */
+		rte_free(q->zc);
+	}
 	rte_free(q);
 }
 
@@ -211,7 +242,7 @@ eth_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 }
 
 static int
-eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte_unused,
+eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		   unsigned int socket, const struct rte_eth_rxconf *conf __rte_unused,
 		   struct rte_mempool *mp)
 {
@@ -235,9 +266,20 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte
 	 * (cxlmem_ctrl_start()). */
 	q->offloads = cxlmem_rx_queue_offloads(dev);
 	q->max_gso = cxlmem_rx_max_gso(dev);
+	if (pi->params.rx_zerocopy) {
+		/* nb_desc bounds the slots this end lends out at once. */
+		q->zc = cxlmem_zc_create(q, nb_desc, pi->params.coherence == CXLMEM_COHERENCE_FLUSH,
+					 (int)socket);
+		if (q->zc == NULL) {
+			rte_free(q);
+			return -ENOMEM;
+		}
+	}
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
+	if (q->zc != NULL)
+		q->zc->tail = q->head;
 	q->epoch_tag = (uint16_t)pi->my_epoch;
 	rte_spinlock_lock(&pi->ctrl_lock);
 	dev->data->rx_queues[qid] = q;
@@ -370,7 +412,7 @@ enum {
 	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ,
 	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH,
 	XS_RX_BAD_OFFLOAD, XS_TX_BAD_OFFLOAD, XS_TX_GSO_SEGMENTED, XS_TX_CSUM_DONE, XS_RX_CSUM_DONE,
-	XS_COUNT
+	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_COUNT
 };
 static const char *const xstat_names[XS_COUNT] = {
 	[XS_RING_FULL] = "ring_full",
@@ -392,6 +434,9 @@ static const char *const xstat_names[XS_COUNT] = {
 	[XS_TX_GSO_SEGMENTED] = "tx_gso_segmented",
 	[XS_TX_CSUM_DONE] = "tx_csum_completed",
 	[XS_RX_CSUM_DONE] = "rx_csum_completed",
+	[XS_RX_ZC_FRAMES] = "rx_zerocopy_frames",
+	[XS_RX_ZC_COPIED] = "rx_zerocopy_copied",
+	[XS_RX_ZC_OUT] = "rx_zerocopy_slots_out",
 };
 
 static int
@@ -427,6 +472,11 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_RX_TOO_LONG] += s.too_long;
 			v[XS_RX_BAD_OFFLOAD] += s.bad_offload;
 			v[XS_RX_CSUM_DONE] += s.csum_done;
+			v[XS_RX_ZC_FRAMES] += s.zc_frames;
+			v[XS_RX_ZC_COPIED] += s.zc_copied;
+			if (pi->rxq[i]->zc != NULL)
+				v[XS_RX_ZC_OUT] += __atomic_load_n(&pi->rxq[i]->zc->out,
+								  __ATOMIC_RELAXED);
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
@@ -502,8 +552,13 @@ eth_dev_close(struct rte_eth_dev *dev)
 		dev->data->mac_addrs = NULL;
 	}
 	if (pp != NULL) {
-		cxlmem_window_close(&pp->win);
-		rte_free(pp);
+		struct pmd_internals *pi = dev->data->dev_private;
+
+		/* With zero-copy mbufs still out, their slots stay mapped. */
+		if (!pi->zc_held) {
+			cxlmem_window_close(&pp->win);
+			rte_free(pp);
+		}
 		dev->process_private = NULL;
 	}
 	return 0;
@@ -563,10 +618,10 @@ set_burst_functions(struct rte_eth_dev *dev, const struct cxlmem_params *p)
 {
 	/* Chosen once: the burst loop has no mode test. */
 	if (p->coherence == CXLMEM_COHERENCE_FLUSH) {
-		dev->rx_pkt_burst = eth_cxlmem_rx_flush;
+		dev->rx_pkt_burst = p->rx_zerocopy ? eth_cxlmem_rx_zc_flush : eth_cxlmem_rx_flush;
 		dev->tx_pkt_burst = eth_cxlmem_tx_flush;
 	} else {
-		dev->rx_pkt_burst = eth_cxlmem_rx;
+		dev->rx_pkt_burst = p->rx_zerocopy ? eth_cxlmem_rx_zc : eth_cxlmem_rx;
 		dev->tx_pkt_burst = eth_cxlmem_tx;
 	}
 }

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_zerocopy.c - zero-copy receive (devarg zerocopy=rx).
+ *
+ * A received frame is handed to the application as an mbuf attached to its
+ * slot in the window (rte_pktmbuf_attach_extbuf()): one copy fewer per
+ * frame. Its rte_mbuf_ext_shared_info lives in local memory (struct
+ * cxlmem_zc), never in the window, where the peer could write it. When the
+ * application frees the mbuf (in any order, from any lcore of this
+ * process), the free callback marks the slot returned; the receiver moves
+ * cons only over a contiguous run of slots no longer lent (cxlmem_zc_reclaim()).
+ * At most `limit` slots are lent at once (the RX queue's descriptor count,
+ * at most half the ring); beyond, and for frames shorter than
+ * CXLMEM_ZC_COPYBREAK, frames are copied as without zerocopy=rx, so an
+ * application that holds mbufs cannot take the whole ring.
+ *
+ * Read how netvsc (copy-break and a limit on outstanding receive buffers)
+ * and mlx5's multi-packet RQ (external buffers returned through a
+ * callback) solve the same problem; neither lends slots of a ring shared
+ * with an untrusted peer, so this one differs where that matters: the
+ * shared info is local, and the peer can still write a lent slot (it may
+ * not, by the protocol: cons stays below it; a hostile peer can), which
+ * costs the application the integrity of that frame's bytes, never memory
+ * safety: the slot is memory of the window, mapped as long as the port.
+ */
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "cxlmem.h"
+#include "cxlmem_coherence.h"
+
+/* The mbuf's last reference is gone: return its slot. Runs on whatever
+ * lcore freed the mbuf. */
+static void
+zc_free_cb(void *addr, void *opaque)
+{
+	struct cxlmem_zc_slot *s = opaque;
+
+	if (s->flush) {
+		/* coherence=flush: the application may have written the slot.
+		 * Write its lines back and drop them now, before the peer may
+		 * reuse the slot: an invalidate of a line still dirty here,
+		 * later, would write the application's bytes over the peer's. */
+		cxlmem_inv_range((uint8_t *)addr + s->off, s->len);
+		cxlmem_mfence();
+	}
+	/* Release: the application's use of the slot happens before the
+	 * receiver sees it returned; pairs with the acquire load in
+	 * cxlmem_zc_reclaim(). */
+	__atomic_store_n(&s->returned, 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * Zero-copy state for RX queue q: at most min(nb_desc, ring_size / 2)
+ * slots lent at once. flush: coherence=flush. Returns NULL when memory is
+ * short (rte_malloc on socket, else any).
+ */
+struct cxlmem_zc *
+cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_desc, bool flush, int socket)
+{
+	const size_t bytes = sizeof(struct cxlmem_zc) +
+			     (size_t)q->ring_size * (sizeof(struct cxlmem_zc_slot) +
+						     sizeof(struct rte_mbuf_ext_shared_info));
+	struct cxlmem_zc *zc;
+	uint32_t i;
+
+	zc = rte_zmalloc_socket("cxlmem_zc", bytes, RTE_CACHE_LINE_SIZE, socket);
+	if (zc == NULL)
+		zc = rte_zmalloc_socket("cxlmem_zc", bytes, RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (zc == NULL)
+		return NULL;
+	zc->shinfo = (struct rte_mbuf_ext_shared_info *)(zc + 1);
+	zc->slot = (struct cxlmem_zc_slot *)(zc->shinfo + q->ring_size);
+	zc->limit = RTE_MAX(1u, RTE_MIN(nb_desc, q->ring_size / 2));
+	for (i = 0; i < q->ring_size; i++) {
+		zc->shinfo[i].free_cb = zc_free_cb;
+		zc->shinfo[i].fcb_opaque = &zc->slot[i];
+		zc->slot[i].flush = flush;
+	}
+	return zc;
+}
+
+/**
+ * Take back the slots returned since the last call, oldest first, up to
+ * the first still lent; head is the receiver's next slot to read. Returns
+ * the new tail: the consumer index to publish.
+ */
+uint32_t
+cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask)
+{
+	uint32_t tail = zc->tail;
+
+	while (tail != head) {
+		struct cxlmem_zc_slot *s = &zc->slot[tail & mask];
+
+		if (s->lent) {
+			if (!__atomic_load_n(&s->returned, __ATOMIC_ACQUIRE))
+				break;
+			s->returned = 0;
+			s->lent = 0;
+			zc->out--;
+		}
+		tail++;
+	}
+	zc->tail = tail;
+	return tail;
+}
+
+/**
+ * Lend slot (index into the ring) to the application as mbuf m: m's data
+ * is len bytes at buf + off, in the window. m is a raw mbuf of the
+ * queue's pool; its other fields are the caller's to set.
+ */
+void
+cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t *buf,
+	       uint32_t buf_size, uint32_t off, uint32_t len)
+{
+	struct cxlmem_zc_slot *s = &zc->slot[slot];
+
+	s->off = (uint16_t)off;
+	s->len = len;
+	s->lent = 1;
+	zc->out++;
+	rte_mbuf_ext_refcnt_set(&zc->shinfo[slot], 1);
+	/* No IOVA: the window is not DMA-mapped for devices (docs/cxlmem.md). */
+	rte_pktmbuf_attach_extbuf(m, buf, RTE_BAD_IOVA,
+				  (uint16_t)RTE_MIN(buf_size, (uint32_t)UINT16_MAX), &zc->shinfo[slot]);
+	m->data_off = (uint16_t)off;
+	m->data_len = (uint16_t)len;
+}
