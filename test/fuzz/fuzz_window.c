@@ -42,6 +42,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -290,6 +291,7 @@ struct ref_frame {
 struct ref_conf {
 	uint32_t rsize, bsize, room, max_frame, max_gso, offloads;
 	uint16_t tag;
+	bool zc;        /* zerocopy=rx: a bad producer index does not move cons */
 };
 
 /* The metadata rules of cxlmem_layout.h, written again from the layout's
@@ -333,7 +335,7 @@ ref_rx(const struct cxlmem_desc *desc, const uint8_t *bufs, const struct ref_con
 	memset(rc, 0, sizeof(*rc));
 	if (avail > cf->rsize) {
 		rc->bad_index = 1;
-		*new_cons = prod;
+		*new_cons = cf->zc ? cons : prod;
 		return 0;
 	}
 	while (nf < nb && avail != 0) {
@@ -460,6 +462,9 @@ ref_bytes(const struct ref_frame *f, const struct cxlmem_desc *desc, const uint8
 	return o;
 }
 
+/* Largest frame a receiver delivers, rounded up. */
+#define WANT_MAX (CXLMEM_MAX_GSO_FRAME_LEN + 64)
+
 static void
 fuzz_rx(struct cursor *c)
 {
@@ -468,7 +473,10 @@ fuzz_rx(struct cursor *c)
 	const uint32_t rsize = ring_sizes[(cfg >> 1) & 3];
 	const uint32_t bsize = buf_sizes[(cfg >> 3) & 3];
 	const unsigned int pidx = ((cfg >> 5) & 3) % 3;
-	static uint8_t want[CXLMEM_MAX_GSO_FRAME_LEN + 64], have[CXLMEM_MAX_GSO_FRAME_LEN + 64];
+	static uint8_t have[WANT_MAX], want_all[64 * WANT_MAX];
+	uint32_t want_len[64], held_slot[8];
+	struct rte_mbuf *held[8];
+	unsigned int nheld = 0;
 	struct ref_frame ref[64];
 	struct rte_mbuf *got[64];
 	struct cxlmem_desc *snap;
@@ -508,6 +516,13 @@ fuzz_rx(struct cursor *c)
 	*r.prod = prod;
 	*r.cons = cons;
 	r.q.head = cons;
+	/* zerocopy=rx, with a fuzzed limit of slots lent. */
+	if (ocfg & 0x40) {
+		r.q.zc = cxlmem_zc_create(&r.q, 1 + take8(c), flush, SOCKET_ID_ANY);
+		if (r.q.zc == NULL)
+			abort();
+		r.q.zc->tail = cons;
+	}
 	/* Descriptors from the input, starting at the slot read first. */
 	for (i = 0; i < rsize && c->n > 0; i++) {
 		struct cxlmem_desc *d = &r.desc[(cons + i) & (rsize - 1)];
@@ -544,20 +559,38 @@ fuzz_rx(struct cursor *c)
 	memcpy(snap, r.desc, rsize * sizeof(*snap));
 	cf = (struct ref_conf){ .rsize = rsize, .bsize = bsize, .room = r.q.mbuf_room,
 				.max_frame = r.q.max_frame, .max_gso = r.q.max_gso,
-				.offloads = r.q.offloads, .tag = r.q.epoch_tag };
+				.offloads = r.q.offloads, .tag = r.q.epoch_tag, .zc = r.q.zc != NULL };
 
 	for (round = 0; round < 3; round++) {
-		uint32_t want_cons;
+		uint32_t want_cons, cons0 = *r.cons;
 		struct ref_counts rc;
 		const struct cxlmem_queue_stats st0 = r.q.st;
 		unsigned int nf = ref_rx(snap, r.bufs, &cf, r.q.head, prod, nb, ref, &want_cons, &rc);
-		uint16_t n = flush ? eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb) :
-				     eth_cxlmem_rx(&r.q, got, (uint16_t)nb);
+		uint16_t n;
+
+		/* What each frame must hold, from the ring as it is now: with
+		 * zero-copy the receiver may complete a checksum in the slot. */
+		for (i = 0; i < nf; i++)
+			want_len[i] = ref_bytes(&ref[i], snap, r.bufs, &cf, want_all + (size_t)i * WANT_MAX);
+		n = flush ? (r.q.zc ? eth_cxlmem_rx_zc_flush(&r.q, got, (uint16_t)nb) :
+			     eth_cxlmem_rx_flush(&r.q, got, (uint16_t)nb)) :
+		    (r.q.zc ? eth_cxlmem_rx_zc(&r.q, got, (uint16_t)nb) :
+			      eth_cxlmem_rx(&r.q, got, (uint16_t)nb));
 
 		FZ_ASSERT(n == nf, "burst delivered %u frames, the ring holds %u", n, nf);
-		FZ_ASSERT(r.q.head == want_cons && *r.cons == want_cons,
-			  "consumer index %u (published %u), expected %u", r.q.head, *r.cons,
-			  want_cons);
+		FZ_ASSERT(r.q.head == want_cons, "read index %u, expected %u", r.q.head, want_cons);
+		if (r.q.zc == NULL) {
+			FZ_ASSERT(*r.cons == want_cons, "published cons %u, expected %u", *r.cons,
+				  want_cons);
+		} else {
+			/* cons moves forward, never past the read index nor past
+			 * a slot the application still holds. */
+			FZ_ASSERT((uint32_t)(*r.cons - cons0) <= (uint32_t)(want_cons - cons0),
+				  "published cons %u outside [%u, %u]", *r.cons, cons0, want_cons);
+			FZ_ASSERT(nheld == 0 || (uint32_t)(held_slot[0] - *r.cons) <
+				  (uint32_t)(want_cons - *r.cons) + 1,
+				  "cons %u passed a held slot %u", *r.cons, held_slot[0]);
+		}
 		FZ_ASSERT(r.q.st.errors - st0.errors == rc.errors &&
 			  r.q.st.bad_index - st0.bad_index == rc.bad_index &&
 			  r.q.st.stale - st0.stale == rc.stale &&
@@ -576,27 +609,74 @@ fuzz_rx(struct cursor *c)
 		for (i = 0; i < n; i++) {
 			const struct ref_frame *f = &ref[i];
 			const bool gso = f->ofl.gso_type != CXLMEM_GSO_NONE;
-			uint32_t len;
 			const uint8_t *p;
 
 			check_mbuf_chain(got[i]);
 			FZ_ASSERT(got[i]->pkt_len <= (gso ? r.q.max_gso : r.q.max_frame),
 				  "frame %u of %u bytes above the limit", i, got[i]->pkt_len);
-			len = ref_bytes(f, snap, r.bufs, &cf, want);
-			FZ_ASSERT(got[i]->pkt_len == len, "frame %u: %u bytes, expected %u", i,
-				  got[i]->pkt_len, len);
+			FZ_ASSERT(got[i]->pkt_len == want_len[i], "frame %u: %u bytes, expected %u", i,
+				  got[i]->pkt_len, want_len[i]);
 			/* Byte for byte. */
-			p = rte_pktmbuf_read(got[i], 0, len, have);
-			FZ_ASSERT(p != NULL && memcmp(p, want, len) == 0, "frame %u differs", i);
+			p = rte_pktmbuf_read(got[i], 0, want_len[i], have);
+			FZ_ASSERT(p != NULL && memcmp(p, want_all + (size_t)i * WANT_MAX, want_len[i]) == 0,
+				  "frame %u differs", i);
 			/* The flags say what the metadata said, nothing more. */
 			FZ_ASSERT(!!(got[i]->ol_flags & RTE_MBUF_F_RX_LRO) == gso,
 				  "frame %u: RX_LRO %d, GSO %d", i,
 				  !!(got[i]->ol_flags & RTE_MBUF_F_RX_LRO), gso);
 			FZ_ASSERT(!gso || got[i]->tso_segsz == f->ofl.gso_size, "tso_segsz");
+			FZ_ASSERT(r.q.zc != NULL || !RTE_MBUF_HAS_EXTBUF(got[i]),
+				  "a slot lent without zerocopy=rx");
+		}
+		/* Free in an order of the input's; with zero-copy, hold some
+		 * (their slots must stay ours). */
+		for (i = 0; i < n; i++) {
+			const uint32_t k = (i + take8(c)) % n;
+			struct rte_mbuf *t = got[k];
+
+			got[k] = got[i];
+			got[i] = t;
+		}
+		for (i = 0; i < n; i++) {
+			if (r.q.zc != NULL && RTE_MBUF_HAS_EXTBUF(got[i]) && nheld < RTE_DIM(held) &&
+			    (take8(c) & 3) == 0) {
+				/* Its first slot: where its data lies in the ring, as
+				 * the latest index below head with that position. */
+				const uint32_t pos = (uint32_t)((rte_pktmbuf_mtod(got[i], uint8_t *) -
+								 r.bufs) / bsize);
+
+				held_slot[nheld] = r.q.head - 1 - ((r.q.head - 1 - pos) & (rsize - 1));
+				held[nheld++] = got[i];
+				continue;
+			}
 			rte_pktmbuf_free(got[i]);
+		}
+		if (nheld > 1) {
+			/* Oldest first: the smallest distance behind head. */
+			for (i = 1; i < nheld; i++)
+				if ((uint32_t)(r.q.head - held_slot[i]) > (uint32_t)(r.q.head - held_slot[0])) {
+					uint32_t ts = held_slot[0];
+					struct rte_mbuf *tm = held[0];
+
+					held_slot[0] = held_slot[i];
+					held[0] = held[i];
+					held_slot[i] = ts;
+					held[i] = tm;
+				}
 		}
 		if (n == 0)
 			break;
+	}
+	if (r.q.zc != NULL) {
+		/* Everything back: the next burst gives every slot to the peer. */
+		while (nheld > 0)
+			rte_pktmbuf_free(held[--nheld]);
+		*r.prod = r.q.head;
+		flush ? eth_cxlmem_rx_zc_flush(&r.q, got, 1) : eth_cxlmem_rx_zc(&r.q, got, 1);
+		FZ_ASSERT(r.q.zc->out == 0 && *r.cons == r.q.head,
+			  "after every free: %u slots out, cons %u, head %u", r.q.zc->out, *r.cons,
+			  r.q.head);
+		rte_free(r.q.zc);
 	}
 	free(snap);
 	ring_free(&r);
@@ -761,10 +841,12 @@ fuzz_tx(struct cursor *c)
 		for (; i < n; i++)
 			rte_pktmbuf_free(pkts[i]);
 		FZ_ASSERT(*r.prod == r.q.head, "published prod %u, head %u", *r.prod, r.q.head);
-		/* Slots written this round stay within this end's limit. */
-		FZ_ASSERT(r.q.head == head || (uint32_t)(r.q.head - r.q.peer_cons) <= r.q.limit,
-			  "head %u holds more than %u slots past cons %u", r.q.head, r.q.limit,
-			  r.q.peer_cons);
+		/* This end never holds more slots than its limit: a round writes
+		 * at most that many (a hostile cons moving back may make the
+		 * held count look larger afterwards; the overwrite check below
+		 * is what guards the slots). */
+		FZ_ASSERT((uint32_t)(r.q.head - head) <= r.q.limit,
+			  "a round wrote %u slots, the limit is %u", r.q.head - head, r.q.limit);
 		FZ_ASSERT((uint32_t)(r.q.head - r.q.peer_cons) <= rsize,
 			  "head %u runs more than a ring ahead of cons %u", r.q.head, r.q.peer_cons);
 		/* Walk the frames written: each is one a receiver takes (metadata
