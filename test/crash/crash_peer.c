@@ -25,8 +25,13 @@
  *                            link check) is held up for M ms from now on
  *   exit T ...               on SIGTERM: leak figures and totals
  *
+ * With --hold N the receiver keeps the last N frames of each queue before
+ * it frees them (with zerocopy=rx: slots lent to the application across
+ * the peer's kills and restarts); a held frame whose header changed before
+ * it was freed is a violation kind=held-changed.
+ *
  * Usage: crash_peer --role host|device --path FILE --life N [--queues Q]
- *                   [--devargs K=V,...] [--stall-ms M] [-- EAL args]
+ *                   [--devargs K=V,...] [--stall-ms M] [--hold N] [-- EAL args]
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -149,6 +154,33 @@ heap_bytes(void)
 	return s.heap_allocsz_bytes;
 }
 
+/* Frames the receiver holds (--hold), oldest first, with the header each
+ * had when it arrived. */
+#define MAX_HOLD 64
+static struct held {
+	struct rte_mbuf *m[MAX_HOLD];
+	struct cp_hdr h[MAX_HOLD];
+	unsigned int first, n;
+} held[MAX_Q];
+static unsigned int hold_n;
+
+/* Free the oldest held frame of queue q; returns 1 when its header
+ * changed while it was held. */
+static int
+release_oldest(uint16_t q)
+{
+	struct held *hq = &held[q];
+	struct rte_mbuf *m = hq->m[hq->first];
+	struct cp_hdr now;
+	const struct cp_hdr *hp = rte_pktmbuf_read(m, 14, sizeof(now), &now);
+	int changed = hp == NULL || memcmp(hp, &hq->h[hq->first], sizeof(now)) != 0;
+
+	rte_pktmbuf_free(m);
+	hq->first = (hq->first + 1) % MAX_HOLD;
+	hq->n--;
+	return changed;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -174,6 +206,7 @@ main(int argc, char **argv)
 		{ "queues", required_argument, NULL, 'q' },
 		{ "devargs", required_argument, NULL, 'd' },
 		{ "stall-ms", required_argument, NULL, 's' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -185,12 +218,14 @@ main(int argc, char **argv)
 		case 'q': nq = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'd': extra = optarg; break;
 		case 's': stall_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'H': hold_n = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: role = NULL; optind = argc; break;
 		}
 	}
-	if (role == NULL || path == NULL || life == 0 || nq < 1 || nq > MAX_Q) {
+	if (role == NULL || path == NULL || life == 0 || nq < 1 || nq > MAX_Q ||
+	    hold_n > MAX_HOLD - 1) {
 		fprintf(stderr, "usage: crash_peer --role host|device --path FILE --life N "
-			"[--queues 1-4] [--devargs K=V,...] [-- EAL args]\n");
+			"[--queues 1-4] [--devargs K=V,...] [--hold 0-63] [-- EAL args]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -306,8 +341,25 @@ main(int argc, char **argv)
 					rx_life[q] = h.life;
 					rx_next[q] = h.seq + 1;
 				}
+				if (hold_n > 0) {
+					/* Keep it; free the oldest beyond hold_n. */
+					struct held *hq = &held[q];
+					unsigned int at = (hq->first + hq->n) % MAX_HOLD;
+
+					hq->m[at] = pkts[k];
+					hq->h[at] = h;
+					hq->n++;
+					pkts[k] = NULL;
+					if (hq->n > hold_n && release_oldest(q)) {
+						violations++;
+						printf("violation %" PRIu64 " kind=held-changed queue=%u\n",
+						       now_ns(), q);
+					}
+				}
 			}
-			rte_pktmbuf_free_bulk(pkts, n);
+			for (k = 0; k < n; k++)
+				if (pkts[k] != NULL)
+					rte_pktmbuf_free(pkts[k]);
 
 			/* Send while the link is up. */
 			if (!link)
@@ -345,20 +397,34 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* SIGTERM: account for everything, then leave cleanly. */
+	/* SIGTERM: free what is held (checking it), account for everything,
+	 * then leave cleanly. */
+	for (q = 0; q < nq; q++)
+		while (held[q].n > 0)
+			if (release_oldest(q)) {
+				violations++;
+				printf("violation %" PRIu64 " kind=held-changed queue=%u\n", now_ns(), q);
+			}
 	{
 		long rss1 = rss_kb();
 		size_t heap1 = heap_bytes();
 		int fds1 = count_fds();
 		unsigned int in_use;
 
+		/* A zero-copy run that lent nothing tested nothing. */
+		if (strstr(extra, "zerocopy=rx") != NULL && rx_total > 100 &&
+		    xstat(port, "rx_zerocopy_frames") == 0) {
+			violations++;
+			printf("violation %" PRIu64 " kind=no-zerocopy rx=%" PRIu64 "\n", now_ns(),
+			       rx_total);
+		}
 		rte_eth_dev_stop(port);
 		in_use = rte_mempool_in_use_count(pool);
 		printf("exit %" PRIu64 " rx=%" PRIu64 " tx=%" PRIu64 " viol=%" PRIu64
 		       " peer_restarts=%" PRIu64 " mbufs_in_use=%u heap_growth=%zd fd_growth=%d"
-		       " rss_growth_kb=%ld\n", now_ns(), rx_total, tx_total, violations,
-		       xstat(port, "peer_restarts"), in_use, (ssize_t)(heap1 - heap0), fds1 - fds0,
-		       rss1 - rss0);
+		       " rss_growth_kb=%ld rx_zerocopy=%" PRIu64 "\n", now_ns(), rx_total, tx_total,
+		       violations, xstat(port, "peer_restarts"), in_use, (ssize_t)(heap1 - heap0),
+		       fds1 - fds0, rss1 - rss0, xstat(port, "rx_zerocopy_frames"));
 		rte_eth_dev_close(port);
 		rte_eal_hotplug_remove("vdev", "net_cxlmem_cp");
 		rte_eal_cleanup();

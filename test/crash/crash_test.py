@@ -42,12 +42,14 @@ EVENT = re.compile(r"^(\S+) (\d+)(.*)$")
 
 
 class Peer:
-    def __init__(self, binary, role, path, life, logdir, devargs):
+    def __init__(self, binary, role, path, life, logdir, devargs, hold=0):
         self.role, self.life = role, life
         self.log = os.path.join(logdir, f"{role}-life{life}.log")
         cmd = [binary, "--role", role, "--path", path, "--life", str(life), "--queues", "2"]
         if devargs:
             cmd += ["--devargs", devargs]
+        if hold:
+            cmd += ["--hold", str(hold)]
         self.spawned = time.monotonic_ns()
         with open(self.log, "w") as f:
             self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
@@ -98,6 +100,9 @@ def main():
     ap.add_argument("--stall-cycles", type=int, default=0)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--devargs", default="")
+    ap.add_argument("--hold", type=int, default=0,
+                    help="frames each receiver keeps before freeing them (zero-copy slots held "
+                         "across the peer's kills and restarts)")
     ap.add_argument("--report", default=None)
     # Bounds that fail a driver that does not detect or does not recover,
     # not one whose control thread a busy machine delays: the figures to
@@ -125,7 +130,7 @@ def main():
 
     def spawn(role):
         life[0] += 1
-        p = Peer(a.peer, role, path, life[0], logdir, a.devargs)
+        p = Peer(a.peer, role, path, life[0], logdir, a.devargs, a.hold)
         peers[role] = p
         return p
 
