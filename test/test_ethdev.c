@@ -76,7 +76,8 @@ add_port(const char *name, const char *args, uint16_t *port)
 static int
 setup_port_mtu(uint16_t port, uint16_t nq, struct rte_mempool *mp, uint16_t mtu, uint16_t nb_desc)
 {
-	struct rte_eth_conf conf = { .rxmode = { .mtu = mtu }, .intr_conf = { .lsc = 1 } };
+	struct rte_eth_conf conf = { .rxmode = { .mtu = mtu, .offloads = RTE_ETH_RX_OFFLOAD_SCATTER },
+				     .intr_conf = { .lsc = 1 } };
 	uint16_t q;
 	int ret;
 
@@ -1432,6 +1433,40 @@ test_peer_version(void)
 	unlink(path);
 }
 
+/*
+ * Without RTE_ETH_RX_OFFLOAD_SCATTER an application takes one mbuf per
+ * frame: a queue whose mbufs cannot hold a frame of the MTU is refused at
+ * setup (and such an MTU later), and nothing arrives chained.
+ */
+static void
+test_scatter_rule(void)
+{
+	struct rte_eth_conf conf = { .rxmode = { .mtu = 9000 } };
+	char args[512];
+	uint16_t h;
+
+	snprintf(args, sizeof(args), "role=host,path=%s.sc,size=16M%s%s", win_path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_sc", args, &h) == 0, "scatter host");
+	CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0, "configure MTU 9000");
+	CHECK(rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, pool) == -EINVAL,
+	      "9022-byte frames into 2 KiB mbufs accepted without SCATTER");
+	CHECK(rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, big_pool) == 0,
+	      "10 KiB mbufs refused for MTU 9000");
+	conf.rxmode.mtu = 1500;
+	CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+	      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, pool) == 0, "MTU 1500");
+	CHECK(rte_eth_dev_set_mtu(h, 9000) == -EINVAL, "MTU 9000 accepted over 2 KiB mbufs "
+	      "without SCATTER");
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+	      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, pool) == 0 &&
+	      rte_eth_dev_set_mtu(h, 9000) == 0, "MTU 9000 with SCATTER");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_sc");
+	snprintf(args, sizeof(args), "%s.sc", win_path);
+	unlink(args);
+}
+
 /* ---- issue 12: zero-copy receive -------------------------------------------- */
 
 static volatile int zc_free_go;
@@ -1711,6 +1746,7 @@ main(int argc, char **argv)
 	test_bad_metadata();
 	test_peer_version();
 	test_zerocopy();
+	test_scatter_rule();
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);

@@ -925,7 +925,7 @@ fuzz_attach(struct cursor *c)
 	const uint8_t cfg = take8(c);
 	struct cxlmem_geometry g;
 	uint64_t full, ring;
-	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_conf conf = { .rxmode = { .offloads = RTE_ETH_RX_OFFLOAD_SCATTER } };
 	struct rte_mbuf *pkts[32];
 	uint8_t head[3 * CXLMEM_LINE], ringhead[2 * CXLMEM_LINE];
 	char args[256];

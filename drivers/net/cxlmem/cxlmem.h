@@ -218,6 +218,7 @@ struct cxlmem_queue {
 #define CXLMEM_QRX_L4_CKSUM 0x01u /**< report L4 checksum status (TCP/UDP_CKSUM) */
 #define CXLMEM_QRX_IP_CKSUM 0x02u /**< report IPv4 header checksum status */
 #define CXLMEM_QRX_LRO      0x04u /**< take GSO frames (TCP_LRO) */
+#define CXLMEM_QRX_SCATTER  0x08u /**< plain frames may arrive in mbuf chains (SCATTER) */
 
 /** TX mbuf flags that take the slow path (cxlmem_tx_frame()). */
 #define CXLMEM_TX_OFFLOAD_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | \

@@ -422,6 +422,8 @@ cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev)
 		o |= CXLMEM_QRX_IP_CKSUM;
 	if (rx & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		o |= CXLMEM_QRX_LRO;
+	if (rx & RTE_ETH_RX_OFFLOAD_SCATTER)
+		o |= CXLMEM_QRX_SCATTER;
 	return o;
 }
 

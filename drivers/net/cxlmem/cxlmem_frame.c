@@ -488,13 +488,18 @@ rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
  */
 static int
 rx_lend(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons, uint32_t n,
-	const uint32_t *seglen, bool has_meta, uint32_t total, struct rte_mbuf **segs, bool flush)
+	const uint32_t *seglen, bool has_meta, bool gso, uint32_t total, struct rte_mbuf **segs,
+	bool flush)
 {
 	struct cxlmem_zc *zc = q->zc;
 	uint32_t s;
 
 	if (total < CXLMEM_ZC_COPYBREAK || zc->out + n > zc->limit || n > MAX_RX_SEGS ||
 	    q->buf_size > UINT16_MAX)
+		return -ENOSPC;
+	/* A chain only where the application takes one (SCATTER, or LRO for
+	 * a GSO frame); else the frame is copied into one mbuf. */
+	if (n > 1 && !(q->offloads & CXLMEM_QRX_SCATTER) && !(gso && (q->offloads & CXLMEM_QRX_LRO)))
 		return -ENOSPC;
 	if (rte_pktmbuf_alloc_bulk(q->mp, segs, n) != 0) {
 		q->st.nombuf++;
@@ -638,7 +643,7 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 	}
 
 	if (q->zc != NULL) {
-		int ret = rx_lend(q, r, cons, n, seglen, has_meta, total, segs, flush);
+		int ret = rx_lend(q, r, cons, n, seglen, has_meta, gso, total, segs, flush);
 
 		if (ret == 0) {
 			q->st.zc_frames++;

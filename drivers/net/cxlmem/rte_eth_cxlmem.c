@@ -257,6 +257,18 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			   mp->name);
 		return -EINVAL;
 	}
+	/* A frame of the configured MTU must fit one mbuf unless the
+	 * application takes chains (ethdev's SCATTER; GSO frames of LRO come
+	 * as chains in any case, as LRO does on NICs). */
+	if (!(dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER) &&
+	    cxlmem_frame_len(dev->data->mtu) > room - RTE_PKTMBUF_HEADROOM) {
+		CXLMEM_LOG(ERR, "port %u rxq %u: MTU %u frames (%u bytes) do not fit the %u-byte "
+			   "data room of mempool %s; enable RTE_ETH_RX_OFFLOAD_SCATTER or use "
+			   "mbufs of %u bytes", pi->port_id, qid, dev->data->mtu,
+			   cxlmem_frame_len(dev->data->mtu), room - RTE_PKTMBUF_HEADROOM, mp->name,
+			   cxlmem_frame_len(dev->data->mtu) + RTE_PKTMBUF_HEADROOM);
+		return -EINVAL;
+	}
 	q = queue_new(dev, qid, dir, (int)socket);
 	if (q == NULL)
 		return -ENOMEM;
@@ -511,6 +523,20 @@ static int
 eth_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	PRIMARY_ONLY();
+	/* Without SCATTER, a frame of the new MTU must fit every RX queue's
+	 * mbufs (as at queue setup). */
+	if (!(dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)) {
+		struct pmd_internals *pi = dev->data->dev_private;
+		uint32_t q;
+
+		for (q = 0; q < CXLMEM_MAX_QUEUES; q++)
+			if (pi->rxq[q] != NULL && cxlmem_frame_len(mtu) > pi->rxq[q]->mbuf_room) {
+				CXLMEM_LOG(ERR, "port %u: MTU %u frames do not fit rxq %u's %u-byte "
+					   "mbufs; enable RTE_ETH_RX_OFFLOAD_SCATTER", pi->port_id,
+					   mtu, q, pi->rxq[q]->mbuf_room);
+				return -EINVAL;
+			}
+	}
 	/* ethdev checked min_mtu..max_mtu and stores mtu after we return;
 	 * store it first, so what we publish and apply is the new one. */
 	dev->data->mtu = mtu;
