@@ -198,6 +198,8 @@ struct cxlmem_queue {
 	bool enabled;                   /**< TX: link up; RX: synchronised (under lock) */
 	bool peer_polls;                /**< TX: the peer polls this ring (under lock) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
+	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
+					 *   refcnt 1, nb_segs 1, port), one store */
 	struct cxlmem_zc *zc;           /**< RX with zerocopy=rx, else NULL */
 	/*
 	 * Serialises the burst function with the link control thread, which

@@ -36,6 +36,15 @@ cxlmem_desc_load(const struct cxlmem_desc *d)
 	return __atomic_load_n((const uint64_t *)d, __ATOMIC_RELAXED);
 }
 
+/* The 8 bytes of an mbuf from its rearm_data marker on (data_off, refcnt,
+ * nb_segs, port), as one word that may alias those fields: written in one
+ * store by the RX burst. */
+static __rte_always_inline cxlmem_word_t *
+cxlmem_rearm_word(struct rte_mbuf *m)
+{
+	return (cxlmem_word_t *)(void *)((uintptr_t)m + offsetof(struct rte_mbuf, rearm_data));
+}
+
 static __rte_always_inline uint8_t *
 cxlmem_slot(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t slot)
 {

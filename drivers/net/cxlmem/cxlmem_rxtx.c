@@ -117,10 +117,10 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			 * after the loop (store-release below). */
 			rte_memcpy(dst, rte_pktmbuf_mtod(m, void *), len);
 			cxlmem_desc_store(&r->desc[slot], len, 0, q->epoch_tag);
-			if (flush) {
+			/* coherence=flush: the payload's lines now; the
+			 * descriptors' lines once for the burst, below. */
+			if (flush)
 				cxlmem_wb_range(dst, len);
-				cxlmem_wb_line(&r->desc[slot]);
-			}
 			head++;
 			free_slots--;
 			wbytes += CXLMEM_LINES(len) + sizeof(struct cxlmem_desc);
@@ -163,11 +163,19 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	}
 
 	if (likely(head != q->head)) {
-		/* coherence=flush: every payload/descriptor line was written
-		 * back above; SFENCE orders those write-backs before the
-		 * index store. */
-		if (flush)
+		/* coherence=flush: every payload line was written back above;
+		 * now the descriptor lines of [q->head, head), once each (eight
+		 * descriptors share a line); SFENCE orders all the write-backs
+		 * before the index store. */
+		if (flush) {
+			const uint32_t first = q->head & q->mask;
+			const uint32_t n = head - q->head, n1 = RTE_MIN(n, q->ring_size - first);
+
+			cxlmem_wb_range(&r->desc[first], n1 * sizeof(struct cxlmem_desc));
+			if (n1 < n)
+				cxlmem_wb_range(&r->desc[0], (n - n1) * sizeof(struct cxlmem_desc));
 			cxlmem_sfence();
+		}
 		/* Release: payload and descriptors before prod; pairs with the
 		 * acquire load of prod in rx_burst() (and resync_with_peer()). */
 		__atomic_store_n(r->prod, head, __ATOMIC_RELEASE);
@@ -199,9 +207,11 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	 const bool zc)
 {
 	struct rte_mbuf *fresh[CXLMEM_RX_BULK_MAX];
+	uint64_t raw[CXLMEM_RX_BULK_MAX];
 	const struct cxlmem_ring *r;
 	struct cxlmem_zc *z = zc ? q->zc : NULL;
 	uint32_t cons, prod, avail, n_alloc, used_mbufs = 0, max_frame, one_slot, pub = 0;
+	uint32_t look, i;
 	uint64_t bytes = 0, rbytes = 0;
 	uint16_t nb_rx = 0;
 
@@ -258,32 +268,54 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			q->st.nombuf++;
 	}
 
-	while (nb_rx < nb_bufs && avail != 0) {
-		const uint32_t slot = cons & q->mask;
+	/*
+	 * The descriptors of this burst in one pass, each read once into
+	 * raw[]. coherence=flush: their lines are invalidated first, with one
+	 * fence for all, then the payload lines of the frames the fast path
+	 * will copy, again with one fence: two fences a burst, not two a
+	 * frame (eight descriptors share a line).
+	 */
+	look = RTE_MIN(avail, (uint32_t)nb_bufs);
+	if (flush) {
+		const uint32_t first = cons & q->mask, n1 = RTE_MIN(look, q->ring_size - first);
+
+		cxlmem_inv_range(&r->desc[first], n1 * sizeof(struct cxlmem_desc));
+		if (n1 < look)
+			cxlmem_inv_range(&r->desc[0], (look - n1) * sizeof(struct cxlmem_desc));
+		cxlmem_mfence();
+	}
+	for (i = 0; i < look; i++)
+		raw[i] = cxlmem_desc_load(&r->desc[(cons + i) & q->mask]);
+	if (flush) {
+		for (i = 0; i < look; i++)
+			if (CXLMEM_DESC_FLAGS(raw[i]) == 0 && CXLMEM_DESC_LEN(raw[i]) - 1 < one_slot)
+				cxlmem_inv_range(cxlmem_slot(q, r, cons + i), CXLMEM_DESC_LEN(raw[i]));
+		cxlmem_mfence();
+	}
+
+	i = 0;
+	while (nb_rx < nb_bufs && i < avail) {
+		const uint32_t slot = (cons + i) & q->mask;
 		const uint8_t *src = cxlmem_slot(q, r, slot);
 		struct rte_mbuf *m;
-		uint64_t raw;
 		uint32_t len;
+		uint64_t d;
 
-		if (flush) {
-			cxlmem_inv_line(&r->desc[slot]);
-			cxlmem_mfence();
-		}
-		raw = cxlmem_desc_load(&r->desc[slot]);
-		len = CXLMEM_DESC_LEN(raw);
-		if (avail > 1)
-			rte_prefetch0(cxlmem_slot(q, r, cons + 1));
+		/* A frame past the batch (chains took its slots): read its
+		 * descriptor now; the slow path invalidates what it reads. */
+		d = i < look ? raw[i] : 0;
+		len = CXLMEM_DESC_LEN(d);
+		if (i + 1 < look)
+			rte_prefetch0(cxlmem_slot(q, r, cons + i + 1));
 
 		/* No flag (no chain, no metadata), our epoch, within limits. */
-		if (likely(CXLMEM_DESC_FLAGS(raw) == 0 && CXLMEM_DESC_TAG(raw) == q->epoch_tag &&
-			   len - 1 < one_slot)) {
+		if (likely(i < look && CXLMEM_DESC_FLAGS(d) == 0 &&
+			   CXLMEM_DESC_TAG(d) == q->epoch_tag && len - 1 < one_slot)) {
 			if (unlikely(used_mbufs == n_alloc))
 				break; /* no mbuf: the frame stays; retried next burst */
 			m = fresh[used_mbufs++];
-			if (flush) {
-				cxlmem_inv_range(src, len);
-				cxlmem_mfence();
-			}
+			/* data_off, refcnt, nb_segs, port in one 8-byte store. */
+			*cxlmem_rearm_word(m) = q->mbuf_rearm;
 			m->ol_flags = 0;
 			if (zc && len >= CXLMEM_ZC_COPYBREAK && z->out < z->limit) {
 				/* Lent in place: the mbuf's data is the slot. */
@@ -291,28 +323,24 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 					       0, len);
 				q->st.zc_frames++;
 			} else {
-				m->data_off = RTE_PKTMBUF_HEADROOM;
 				rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
 				m->data_len = (uint16_t)len;
 				if (zc)
 					q->st.zc_copied++;
 			}
 			m->pkt_len = len;
-			m->port = q->port_id;
 			m->packet_type = 0;
 			m->vlan_tci = 0;
 			if (unlikely(q->offloads & CXLMEM_QRX_IP_CKSUM))
 				cxlmem_rx_ip_cksum(m);
 			rbytes += CXLMEM_LINES(len) + sizeof(struct cxlmem_desc);
-			cons++;
-			avail--;
+			i++;
 		} else {
-			uint32_t used = cxlmem_rx_frame(q, r, cons, avail, max_frame, &m, flush);
+			uint32_t used = cxlmem_rx_frame(q, r, cons + i, avail - i, max_frame, &m, flush);
 
 			if (used == 0)
 				break;
-			cons += used;
-			avail -= used;
+			i += used;
 			if (m == NULL)
 				continue;
 			len = m->pkt_len;
@@ -321,6 +349,7 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		bufs[nb_rx++] = m;
 	}
 
+	cons += i;
 	if (used_mbufs != n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&fresh[used_mbufs], n_alloc - used_mbufs);
 publish:
