@@ -173,7 +173,12 @@ from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, struct tun_ctr *c
 		default:
 			return -1;	/* UFO (fragments): never asked for */
 		}
-		ol |= v4 ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM : RTE_MBUF_F_TX_IPV6;
+		/* Each IPv4 segment needs its header checksum: asked for
+		 * when the port offers it, else left to its TSO (as virtio's
+		 * does without advertising IPV4_CKSUM). */
+		ol |= v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
+		if (v4 && (x_tx_ol & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
+			ol |= RTE_MBUF_F_TX_IP_CKSUM;
 		if ((uint32_t)m->l2_len + m->l3_len + m->l4_len > m->data_len)
 			return -1;	/* headers not in the first segment */
 		m->tso_segsz = vh->gso_size;
@@ -489,15 +494,12 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 			 "'ip link del %s'\n", opts.iface, opts.iface);
 	x_tx_ol = x_tx;
 	/* Only what the transport can carry: a checksum-partial frame needs
-	 * the L4 checksum offloads, a GSO frame TSO (and, for IPv4, the IP
-	 * header checksum of each segment). */
+	 * the TCP and UDP checksum offloads, a GSO frame TSO (USO). */
 	if ((x_tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && (x_tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
 		want |= TUN_F_CSUM;
-		if ((x_tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (x_tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
-			want |= TUN_F_TSO4;
 		if (x_tx & RTE_ETH_TX_OFFLOAD_TCP_TSO)
-			want |= TUN_F_TSO6;
-		if ((x_tx & RTE_ETH_TX_OFFLOAD_UDP_TSO) && (x_tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
+			want |= TUN_F_TSO4 | TUN_F_TSO6;
+		if (x_tx & RTE_ETH_TX_OFFLOAD_UDP_TSO)
 			want |= TUN_F_USO4 | TUN_F_USO6;
 	}
 	room = fwd_data_room();

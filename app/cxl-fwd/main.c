@@ -125,6 +125,38 @@ sum_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return bytes;
 }
 
+/* Frames read from the kernel that the transport did not take yet (its
+ * ring was full): sent first in the next round, and the kernel side is not
+ * read meanwhile, so that a full window pushes back instead of dropping. */
+struct pending {
+	uint16_t n, off;
+	struct rte_mbuf *pkts[MAX_BURST];
+} __rte_cache_aligned;
+static struct pending pend[MAX_QUEUES];
+
+/* Send what is pending on q; true when nothing is left. */
+static inline bool
+flush_pending(uint16_t q, struct dir_stats *st)
+{
+	struct pending *p = &pend[q];
+	uint16_t sent;
+
+	if (p->n == 0)
+		return true;
+	sent = rte_eth_tx_burst(xport.id, q, p->pkts + p->off, p->n);
+	st->pkts += sent;
+	p->off += sent;
+	p->n -= sent;
+	if (p->n != 0 && !xport.link_up) {
+		st->drop_down += p->n;
+		rte_pktmbuf_free_bulk(p->pkts + p->off, p->n);
+		p->n = 0;
+	}
+	if (p->n == 0)
+		p->off = 0;
+	return p->n == 0;
+}
+
 /* One poll round over the queues of this lcore; returns packets moved. The
  * kernel side is read until it has nothing (or 4 bursts), so that a queue
  * fd is empty before the lcore may wait on it. */
@@ -132,10 +164,11 @@ static inline unsigned int
 poll_round(const struct lcore_conf *lc, struct rte_mbuf **pkts)
 {
 	unsigned int i, k, total = 0;
-	uint16_t n;
+	uint16_t n, sent;
 
 	for (i = 0; i < lc->nq; i++) {
 		uint16_t q = lc->q[i];
+		struct pending *p = &pend[q];
 
 		n = rte_eth_rx_burst(xport.id, q, pkts, opts.burst);
 		if (n != 0) {
@@ -143,16 +176,21 @@ poll_round(const struct lcore_conf *lc, struct rte_mbuf **pkts)
 			kern->tx(q, pkts, n, &stats[q][0]);
 			total += n;
 		}
-		for (k = 0; k < 4; k++) {
-			n = kern->rx(q, pkts, opts.burst);
+		for (k = 0; k < 4 && flush_pending(q, &stats[q][1]); k++) {
+			n = kern->rx(q, p->pkts, opts.burst);
 			if (n == 0)
 				break;
-			stats[q][1].bytes += sum_bytes(pkts, n);
-			fwd_send_ethdev(xport.id, q, pkts, n, &xport.link_up, &stats[q][1]);
+			stats[q][1].bytes += sum_bytes(p->pkts, n);
 			total += n;
+			sent = rte_eth_tx_burst(xport.id, q, p->pkts, n);
+			stats[q][1].pkts += sent;
+			p->off = sent;
+			p->n = n - sent;
 			if (n < opts.burst)
 				break;
 		}
+		if (p->n != 0)
+			total++;	/* keep polling: the window drains soon */
 	}
 	return total;
 }
@@ -300,6 +338,13 @@ drain(void)
 	while (rte_get_timer_cycles() < deadline)
 		if (poll_round(&all, pkts) == 0)
 			break;
+	for (q = 0; q < opts.queues; q++) {
+		if (pend[q].n == 0)
+			continue;
+		stats[q][1].drop_full += pend[q].n;
+		rte_pktmbuf_free_bulk(pend[q].pkts + pend[q].off, pend[q].n);
+		pend[q].n = 0;
+	}
 }
 
 /* Mbufs: the transport's receive rings, the kernel side's standing reads
