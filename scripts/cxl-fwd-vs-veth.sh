@@ -126,8 +126,9 @@ redis_rps() {  # DST [-P N] -> "set get" requests per second
 
 # measure PATH MTU DST: every metric of one path, into R[PATH,MTU,*]
 measure() {
-    local p="$1" m="$2" dst="$3" t0 c0 a b
+    local p="$1" m="$2" dst="$3" t0 c0 a b ts=$SECONDS tl=""
     read -r a b < <(ping_pct "$dst")
+    tl+=" ping $((SECONDS - ts))"; ts=$SECONDS
     R[$p,$m,p50]=$a R[$p,$m,p99]=$b
     R[$p,$m,tcp1_hd]=$(iperf_gbps "$dst" 1)
     R[$p,$m,tcp1_dh]=$(iperf_gbps "$dst" 1 -R)
@@ -135,16 +136,19 @@ measure() {
     R[$p,$m,tcp4_hd]=$(iperf_gbps "$dst" 4)
     R[$p,$m,cpu_tcp]=$(pct_of_core $(($(fwd_ticks) - c0)) "$(since "$t0")")
     R[$p,$m,tcp4_dh]=$(iperf_gbps "$dst" 4 -R)
+    tl+=" iperf3 $((SECONDS - ts))"; ts=$SECONDS
     read -r a b < <(redis_rps "$dst")
     R[$p,$m,set]=$a R[$p,$m,get]=$b
     read -r a b < <(redis_rps "$dst" -P 16)
     R[$p,$m,setp]=$a R[$p,$m,getp]=$b
+    tl+=" redis $((SECONDS - ts))"
     sleep 1
     c0=$(fwd_ticks)
     sleep 3
     R[$p,$m,cpu_idle]=$(pct_of_core $(($(fwd_ticks) - c0)) 3)
     echo "  $p MTU $m: ping p50 ${R[$p,$m,p50]} us, iperf3 ${R[$p,$m,tcp1_hd]}/${R[$p,$m,tcp1_dh]} Gb/s," \
-         "-P 4 ${R[$p,$m,tcp4_hd]}/${R[$p,$m,tcp4_dh]}, redis ${R[$p,$m,set]}/${R[$p,$m,get]}" >&2
+         "-P 4 ${R[$p,$m,tcp4_hd]}/${R[$p,$m,tcp4_dh]}, redis ${R[$p,$m,set]}/${R[$p,$m,get]}" \
+         "(seconds:$tl)" >&2
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
