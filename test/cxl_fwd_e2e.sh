@@ -111,6 +111,22 @@ check_iperf() {
     done
 }
 
+# TCP over IPv6 (TSO6/LRO over IPv6 when the transport carries them), 2 s
+# device -> host.
+check_iperf6() {
+    STEP="iperf3 TCP over IPv6 device-to-host"
+    fwd_in device iperf3 -s -1 -B "$FWD_IP6_D" >/dev/null 2>&1 &
+    local spid=$! out
+    if ! wait_listen 5201; then fail "server did not start"; kill "$spid"; return; fi
+    out="$(fwd_in host timeout 30 iperf3 -6 -c "$FWD_IP6_D" -t 2 -R 2>&1)"
+    if grep "receiver" <<<"$out" | awk '{ exit !($7 > 0) }'; then
+        pass "$(grep receiver <<<"$out" | awk '{print $7, $8}')"
+    else
+        fail "$(tail -n 2 <<<"$out")"
+    fi
+    wait "$spid" 2>/dev/null
+}
+
 check_nc() {
     STEP="nc 8 MiB file, sha256"
     local src="$FWD_DIR/blob" dst="$FWD_DIR/blob.recv"
@@ -164,6 +180,7 @@ check_all() {
     echo "-- checks at MTU $FWD_MTU: $*"
     check_ping
     check_iperf
+    check_iperf6
     check_nc
     check_redis
     check_ssh

@@ -49,6 +49,7 @@ struct fwd_opts {
 	enum fwd_kernel kernel;       /* --kernel */
 	char *kern_devargs;           /* --kernel-devargs (tap backend) */
 	bool offloads;                /* --offloads auto (true) | off */
+	bool uring;                   /* --uring on (true) | off */
 	char iface[IFNAMSIZ];
 	struct rte_ether_addr mac;
 	bool mac_set;

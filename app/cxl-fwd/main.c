@@ -37,6 +37,7 @@ struct fwd_opts opts = {
 	.iface = "cxl0",
 	.kernel = FWD_KERN_TUN,
 	.offloads = true,
+	.uring = true,
 	.mtu = 1500,
 	.queues = 1,
 	.burst = 32,

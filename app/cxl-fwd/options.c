@@ -43,6 +43,8 @@ fwd_usage(const char *prog)
 "                            virtio_user0,path=/dev/vhost-net,iface=cxl0,queue_size=1024\n"
 "  --offloads auto|off       (tun backend) auto: the offloads the transport port\n"
 "                            advertises (default); off: plain frames only\n"
+"  --uring on|off            (tun backend) on: frames to the kernel in batches\n"
+"                            through io_uring (default); off: one writev() each\n"
 "  --mac XX:XX:XX:XX:XX:XX   MAC of the interface (default: stable, derived from\n"
 "                            the interface name and transport arguments)\n"
 "  --ipv4 ADDR/LEN           IPv4 address to assign (e.g. 192.0.2.1/24)\n"
@@ -130,7 +132,7 @@ join_devargs(const char *name, const char *args)
 
 enum {
 	OPT_CXL = 256, OPT_PORT_DEVARGS, OPT_IFACE, OPT_KERNEL, OPT_KERN_DEVARGS,
-	OPT_OFFLOADS, OPT_MAC, OPT_IPV4, OPT_IPV6, OPT_MTU, OPT_NETNS, OPT_QUEUES,
+	OPT_OFFLOADS, OPT_URING, OPT_MAC, OPT_IPV4, OPT_IPV6, OPT_MTU, OPT_NETNS, OPT_QUEUES,
 	OPT_BURST, OPT_POLL_LCORES, OPT_POLL, OPT_GRACE, OPT_IDLE, OPT_DEEP,
 	OPT_DEEP_AFTER, OPT_STATS, OPT_RXD, OPT_TXD, OPT_MBUF_SIZE, OPT_MBUFS,
 };
@@ -142,6 +144,7 @@ static const struct option long_opts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "kernel-devargs", required_argument, NULL, OPT_KERN_DEVARGS },
 	{ "offloads", required_argument, NULL, OPT_OFFLOADS },
+	{ "uring", required_argument, NULL, OPT_URING },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "ipv4", required_argument, NULL, OPT_IPV4 },
 	{ "ipv6", required_argument, NULL, OPT_IPV6 },
@@ -187,6 +190,8 @@ fwd_parse_args(int argc, char **argv)
 	static const char *const kernels[] = { "tun", "tap", NULL };
 	static const char *const polls[] = { "adaptive", "busy", NULL };
 	static const char *const offl[] = { "auto", "off", NULL };
+	static const char *const onoff[] = { "on", "off", NULL };
+	bool uring_set = false;
 	const char *cxl_args = NULL;
 	bool poll_knob = false;
 	char errmsg[160];
@@ -215,6 +220,10 @@ fwd_parse_args(int argc, char **argv)
 			break;
 		case OPT_OFFLOADS:
 			opts.offloads = parse_choice("offloads", optarg, offl) == 0;
+			break;
+		case OPT_URING:
+			opts.uring = parse_choice("uring", optarg, onoff) == 0;
+			uring_set = true;
 			break;
 		case OPT_MAC:
 			if (rte_ether_unformat_addr(optarg, &opts.mac) != 0)
@@ -324,6 +333,8 @@ fwd_parse_args(int argc, char **argv)
 			  "add --kernel tap (the tun backend opens /dev/net/tun itself)");
 	if (!opts.offloads && opts.kernel == FWD_KERN_TAP)
 		die_usage("--offloads applies to the tun backend only (the tap backend moves plain frames)");
+	if (uring_set && opts.kernel == FWD_KERN_TAP)
+		die_usage("--uring applies to the tun backend only (net_tap makes its own syscalls)");
 	if (poll_knob && opts.poll == FWD_POLL_BUSY)
 		die_usage("--poll-grace/--idle-sleep/--deep-sleep/--deep-after apply to "
 			  "--poll adaptive; drop them or use --poll adaptive");
