@@ -49,7 +49,7 @@ struct fwd_opts {
 	enum fwd_kernel kernel;       /* --kernel */
 	char *kern_devargs;           /* --kernel-devargs (tap backend) */
 	bool offloads;                /* --offloads auto (true) | off */
-	bool uring;                   /* --uring on (true) | off */
+	bool uring;                   /* --uring on (true) | off: batched I/O */
 	char iface[IFNAMSIZ];
 	struct rte_ether_addr mac;
 	bool mac_set;

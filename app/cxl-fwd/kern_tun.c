@@ -8,8 +8,10 @@
  * carries those offloads (its dev_info capabilities say so; otherwise the
  * kernel is asked for none and frames are plain).
  *
- * Kernel -> window: readv() of one frame into a standing chain of pool mbufs
- * (the vnet header into a local), until EAGAIN or a burst is full.
+ * Kernel -> window: reads of one frame each into a standing chain of pool
+ * mbufs (the vnet header beside it), until EAGAIN or a burst is full: with
+ * --uring on (the default) a batch of reads in one io_uring submission,
+ * else one readv() each.
  * Window -> kernel: the vnet header, then the mbuf segments in place, as one
  * writev() each or a burst of them in one io_uring submission (liburing,
  * --uring on, the default): no copy in user space (the segments may sit in the CXL window with a
@@ -62,6 +64,8 @@
 #define TUN_MAX_SEGS 128          /* mbufs one read may fill */
 #define TUN_MAX_IOV  (TUN_MAX_SEGS + 2)
 #define TUN_HDR_COPY 256          /* bytes of headers patched in a copy */
+#define TUN_RD_SLOTS 32           /* reads in one io_uring submission, at most */
+#define TUN_RD_MBUFS 256          /* standing mbufs of all slots, at most */
 
 /* Per-queue counters; one writer (the lcore owning the queue). */
 struct tun_ctr {
@@ -84,10 +88,20 @@ struct tun_wr {
 	uint8_t hbuf[TUN_HDR_COPY];
 };
 
+/* One standing read: a chain of pool mbufs large enough for the largest
+ * frame, and the header it comes with. */
+struct tun_rd {
+	struct virtio_net_hdr vh;
+	unsigned int nspare;
+	struct rte_mbuf *spare[TUN_MAX_SEGS];
+	struct iovec iov[1 + TUN_MAX_SEGS];
+};
+
 struct tun_queue {
 	int fd;
-	unsigned int nspare;          /* standing mbufs for the next read */
-	struct rte_mbuf *spare[TUN_MAX_SEGS];
+	struct tun_rd *rd;            /* nslots of them */
+	unsigned int nslots;          /* 1 without io_uring */
+	unsigned int rd_next;         /* reads to submit next time (adaptive) */
 	struct tun_ctr c;
 	struct tun_wr *wr;            /* MAX_BURST of them */
 	struct io_uring ring;         /* batched writes (--uring on) */
@@ -230,77 +244,153 @@ from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, struct tun_ctr *c
 }
 
 static int
-refill(struct tun_queue *t)
+refill(struct tun_rd *r)
 {
-	unsigned int need = rd_segs - t->nspare;
+	unsigned int need = rd_segs - r->nspare;
 
 	if (need == 0)
 		return 0;
-	if (rte_pktmbuf_alloc_bulk(pool, t->spare + t->nspare, need) != 0)
+	if (rte_pktmbuf_alloc_bulk(pool, r->spare + r->nspare, need) != 0)
 		return -1;
-	t->nspare = rd_segs;
+	r->nspare = rd_segs;
 	return 0;
 }
 
+static void
+prep_iov(struct tun_rd *r)
+{
+	unsigned int i;
+
+	r->iov[0].iov_base = &r->vh;
+	r->iov[0].iov_len = sizeof(r->vh);
+	for (i = 0; i < rd_segs; i++) {
+		r->iov[1 + i].iov_base = rte_pktmbuf_mtod(r->spare[i], void *);
+		r->iov[1 + i].iov_len = room;
+	}
+}
+
+/* The read into r returned res bytes: take the mbufs it filled as a
+ * frame (NULL when it is dropped, counted). */
+static struct rte_mbuf *
+take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
+{
+	struct rte_mbuf *m;
+	unsigned int i, nseg;
+	uint32_t len, left;
+
+	if (res < vnet_hdr_sz + RTE_ETHER_HDR_LEN || (size_t)res - vnet_hdr_sz > rd_cap) {
+		t->c.rx_err++;	/* runt, or cut: larger than we read */
+		return NULL;
+	}
+	len = (uint32_t)res - vnet_hdr_sz;
+	nseg = (len + room - 1) / room;
+	left = len;
+	for (i = 0; i < nseg; i++) {
+		struct rte_mbuf *sg = r->spare[i];
+
+		sg->data_len = (uint16_t)RTE_MIN(left, room);
+		left -= sg->data_len;
+		sg->next = i + 1 < nseg ? r->spare[i + 1] : NULL;
+	}
+	m = r->spare[0];
+	m->pkt_len = len;
+	m->nb_segs = (uint16_t)nseg;
+	memmove(r->spare, r->spare + nseg, (r->nspare - nseg) * sizeof(r->spare[0]));
+	r->nspare -= nseg;
+	if ((r->vh.flags != 0 || r->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) &&
+	    from_vnet(m, &r->vh, &t->c) != 0) {
+		t->c.rx_bad++;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	t->c.rx_pkts++;
+	t->c.rx_bytes += len;
+	return m;
+}
+
+/*
+ * With io_uring: one submission of k reads (k adapts: doubled while all
+ * of them found a frame, else what the last one found plus one), each into
+ * its own standing chain; RWF_NOWAIT makes a read that finds nothing
+ * complete at once with -EAGAIN (without it io_uring waits for a frame,
+ * O_NONBLOCK or not). Measured 1.3-1.5x the TCP throughput of readv()
+ * (both with batched writes). Without io_uring: readv() until EAGAIN.
+ */
 static uint16_t
 tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tun_queue *t = &tq[q];
-	struct iovec iov[1 + TUN_MAX_SEGS];
-	struct virtio_net_hdr vh;
+	struct io_uring_cqe *cqe;
+	int res[TUN_RD_SLOTS];
+	unsigned int k, s;
+	bool empty = false;
 	uint16_t got = 0;
-	unsigned int i, nseg;
-	ssize_t r;
-	uint32_t len, left;
 
-	iov[0].iov_base = &vh;
-	iov[0].iov_len = sizeof(vh);
-	while (got < n) {
-		if (refill(t) != 0) {
-			/* Frames stay in the kernel's queue (it drops them
-			 * when that is full, counted as tx-dropped there). */
-			t->c.rx_nombuf++;
-			break;
-		}
-		for (i = 0; i < rd_segs; i++) {
-			iov[1 + i].iov_base = rte_pktmbuf_mtod(t->spare[i], void *);
-			iov[1 + i].iov_len = room;
-		}
-		r = readv(t->fd, iov, (int)(1 + rd_segs));
-		if (r < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				t->c.rx_err++;
-			break;
-		}
-		if (r < vnet_hdr_sz + RTE_ETHER_HDR_LEN || (size_t)r - vnet_hdr_sz > rd_cap) {
-			t->c.rx_err++;	/* runt, or cut: larger than we read */
-			continue;
-		}
-		len = (uint32_t)r - vnet_hdr_sz;
-		nseg = (len + room - 1) / room;
-		left = len;
-		for (i = 0; i < nseg; i++) {
-			struct rte_mbuf *s = t->spare[i];
+	if (!t->uring) {
+		struct tun_rd *r = &t->rd[0];
+		ssize_t rr;
 
-			s->data_len = (uint16_t)RTE_MIN(left, room);
-			left -= s->data_len;
-			s->next = i + 1 < nseg ? t->spare[i + 1] : NULL;
+		while (got < n) {
+			if (refill(r) != 0) {
+				/* Frames stay in the kernel's queue (it drops
+				 * them when that is full: tx-dropped there). */
+				t->c.rx_nombuf++;
+				break;
+			}
+			prep_iov(r);
+			rr = readv(t->fd, r->iov, (int)(1 + rd_segs));
+			if (rr < 0) {
+				if (errno != EAGAIN && errno != EINTR)
+					t->c.rx_err++;
+				break;
+			}
+			pkts[got] = take_frame(t, r, rr);
+			if (pkts[got] != NULL)
+				got++;
 		}
-		t->spare[0]->pkt_len = len;
-		t->spare[0]->nb_segs = (uint16_t)nseg;
-		pkts[got] = t->spare[0];
-		memmove(t->spare, t->spare + nseg, (t->nspare - nseg) * sizeof(t->spare[0]));
-		t->nspare -= nseg;
-		if ((vh.flags != 0 || vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) &&
-		    from_vnet(pkts[got], &vh, &t->c) != 0) {
-			t->c.rx_bad++;
-			rte_pktmbuf_free(pkts[got]);
-			continue;
-		}
-		t->c.rx_pkts++;
-		t->c.rx_bytes += len;
-		got++;
+		return got;
 	}
+	k = RTE_MIN(RTE_MIN(t->rd_next, t->nslots), (unsigned int)n);
+	for (s = 0; s < k; s++) {
+		if (refill(&t->rd[s]) != 0) {
+			t->c.rx_nombuf++;
+			k = s;
+			break;
+		}
+	}
+	if (k == 0)
+		return 0;
+	for (s = 0; s < k; s++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+
+		prep_iov(&t->rd[s]);
+		io_uring_prep_readv(sqe, t->fd, t->rd[s].iov, 1 + rd_segs, 0);
+		sqe->rw_flags = RWF_NOWAIT;	/* -EAGAIN, never a poll-armed wait */
+		io_uring_sqe_set_data(sqe, (void *)(uintptr_t)s);
+		res[s] = -EAGAIN;
+	}
+	io_uring_submit_and_wait(&t->ring, k);
+	for (s = 0; s < k; s++) {
+		if (io_uring_wait_cqe(&t->ring, &cqe) != 0)
+			break;
+		res[(uintptr_t)io_uring_cqe_get_data(cqe)] = cqe->res;
+		io_uring_cqe_seen(&t->ring, cqe);
+	}
+	/* Inline reads complete in submission order: slot order is the
+	 * kernel's order. */
+	for (s = 0; s < k; s++) {
+		if (res[s] < 0) {
+			if (res[s] == -EAGAIN)
+				empty = true;
+			else if (res[s] != -EINTR)
+				t->c.rx_err++;
+			continue;
+		}
+		pkts[got] = take_frame(t, &t->rd[s], res[s]);
+		if (pkts[got] != NULL)
+			got++;
+	}
+	t->rd_next = empty ? (unsigned int)got + 1 : RTE_MIN(2 * k, t->nslots);
 	return got;
 }
 
@@ -550,7 +640,7 @@ open_queue(unsigned int q)
 static void
 tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 {
-	unsigned int want = 0, q;
+	unsigned int want = 0, q, i;
 	char names[64];
 	struct ifreq ifr;
 
@@ -582,19 +672,26 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 		if (tq[q].wr == NULL)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: no memory for the kernel queues; raise EAL -m\n");
 		if (opts.uring) {
-			int ret = io_uring_queue_init(MAX_BURST, &tq[q].ring, 0);
+			int ret = io_uring_queue_init(MAX_BURST + TUN_RD_SLOTS, &tq[q].ring, 0);
 
 			if (ret == 0)
 				tq[q].uring = true;
 			else if (q == 0)
-				printf("cxl-fwd: %s: io_uring unavailable (%s): one writev() per "
-				       "frame\n", opts.iface, strerror(-ret));
+				printf("cxl-fwd: %s: io_uring unavailable (%s): one readv()/"
+				       "writev() per frame\n", opts.iface, strerror(-ret));
 		}
 		if (q == 0)
 			tun_offl = set_offloads(tq[q].fd, want);
-		if (refill(&tq[q]) != 0)
-			rte_exit(EXIT_FAILURE, "cxl-fwd: no mbufs for the kernel queues (%u per "
-				 "queue); raise --mbufs or EAL -m\n", rd_segs);
+		tq[q].nslots = tq[q].uring ?
+			RTE_MAX(1u, RTE_MIN((unsigned int)TUN_RD_SLOTS, TUN_RD_MBUFS / rd_segs)) : 1;
+		tq[q].rd_next = 1;
+		tq[q].rd = rte_zmalloc("tun_rd", sizeof(struct tun_rd) * tq[q].nslots, 0);
+		if (tq[q].rd == NULL)
+			rte_exit(EXIT_FAILURE, "cxl-fwd: no memory for the kernel queues; raise EAL -m\n");
+		for (i = 0; i < tq[q].nslots; i++)
+			if (refill(&tq[q].rd[i]) != 0)
+				rte_exit(EXIT_FAILURE, "cxl-fwd: no mbufs for the kernel queues (%u per "
+					 "queue); raise --mbufs or EAL -m\n", tq[q].nslots * rd_segs);
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", opts.iface);
@@ -605,9 +702,9 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 			 strerror(errno));
 	offl_names(tun_offl, names, sizeof(names));
 	printf("cxl-fwd: %s: tun backend, %u queue(s), kernel offloads:%s (transport tx 0x%"
-	       PRIx64 " rx 0x%" PRIx64 "), reads up to %u bytes into %u mbuf(s), writes %s\n",
+	       PRIx64 " rx 0x%" PRIx64 "), reads up to %u bytes into %u mbuf(s), %s\n",
 	       opts.iface, opts.queues, names, x_tx, x_rx, rd_cap, rd_segs,
-	       tq[0].uring ? "in io_uring batches" : "one writev() each");
+	       tq[0].uring ? "I/O in io_uring batches" : "one readv()/writev() per frame");
 }
 
 static int
@@ -673,12 +770,14 @@ tun_print_stats(bool final, double dt)
 static void
 tun_close(void)
 {
-	unsigned int q;
+	unsigned int q, i;
 
 	for (q = 0; q < opts.queues; q++) {
-		if (tq[q].nspare != 0)
-			rte_pktmbuf_free_bulk(tq[q].spare, tq[q].nspare);
-		tq[q].nspare = 0;
+		for (i = 0; tq[q].rd != NULL && i < tq[q].nslots; i++)
+			if (tq[q].rd[i].nspare != 0)
+				rte_pktmbuf_free_bulk(tq[q].rd[i].spare, tq[q].rd[i].nspare);
+		rte_free(tq[q].rd);
+		tq[q].rd = NULL;
 		if (tq[q].fd >= 0)
 			close(tq[q].fd);
 		tq[q].fd = -1;

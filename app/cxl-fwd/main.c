@@ -349,7 +349,8 @@ drain(void)
 }
 
 /* Mbufs: the transport's receive rings, the kernel side's standing reads
- * (or TAP's segment chains), bursts in flight both ways, lcore caches. */
+ * (tun: up to 256 mbufs a queue; TAP: a segment chain), bursts in flight
+ * both ways, lcore caches. */
 static unsigned int
 pool_size(void)
 {
@@ -364,7 +365,7 @@ pool_size(void)
 	    ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
 	     (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO)))
 		big = GSO_MAX_FRAME;
-	n = (uint64_t)opts.queues * (opts.rxd + opts.txd + fwd_segs(big) + 1 +
+	n = (uint64_t)opts.queues * (opts.rxd + opts.txd + 256 + fwd_segs(big) + 1 +
 				     8u * opts.burst * fwd_segs(big)) +
 	    rte_lcore_count() * MEMPOOL_CACHE + 1024;
 	return (unsigned int)RTE_MAX(n, 4095u);
