@@ -124,7 +124,8 @@ struct fwd_kern_ops {
 	/* A file descriptor that is readable when queue q has frames from the
 	 * kernel, or -1 (then adaptive polling wakes on its timeout only). */
 	int (*wait_fd)(uint16_t q);
-	/* Link state for messages: 1 up, 0 down. */
+	/* Refreshes and returns the link state (1 up, 0 down); a change is
+	 * printed. */
 	int (*link_up)(void);
 	/* Appends its lines to a --stats print (dt: seconds since the last). */
 	void (*print_stats)(bool final, double dt);

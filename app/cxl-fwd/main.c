@@ -267,6 +267,7 @@ fwd_loop(void *arg)
 		now = rte_get_timer_cycles();
 		if (is_main && stats_cycles != 0 && now >= next_stats) {
 			fwd_refresh_link();
+			kern->link_up();
 			fwd_print_stats(false);
 			next_stats = now + stats_cycles;
 		}
@@ -441,6 +442,7 @@ main(int argc, char **argv)
 	fwd_configure_kernel_iface();
 	fwd_stats_init();
 	fwd_refresh_link();
+	kern->link_up();
 	printf("cxl-fwd: bridging %s (port %u) <-> %s (%s backend), %u queue pair(s), MTU %u, "
 	       "%u mbufs of %u bytes, %s polling\n", xport.name, xport.id, opts.iface,
 	       kern->name, opts.queues, opts.mtu, nb_mbufs, opts.mbuf_size,
