@@ -108,6 +108,7 @@ struct tun_queue {
 	bool uring;                   /* writes through the ring */
 	bool uring_rd;                /* reads through the ring */
 	bool rd_proven;               /* a ring read has returned a frame */
+	unsigned int rd_misses;       /* frames readv() found after empty batches */
 } __rte_cache_aligned;
 
 static struct tun_queue tq[MAX_QUEUES];
@@ -406,8 +407,9 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	t->rd_next = empty ? (unsigned int)got + 1 : RTE_MIN(2 * k, t->nslots);
 	/* Until a ring read has found a frame, an empty batch is checked with
-	 * readv(): some kernels (Linux 6.1) answer every RWF_NOWAIT read on a
-	 * tun fd with -EAGAIN. */
+	 * readv(), in case a kernel answers every RWF_NOWAIT read on a tun fd
+	 * with -EAGAIN (Linux 6.1 says EOPNOTSUPP, handled above). Three such
+	 * finds, not one: a frame may just have arrived between the two. */
 	if (got == 0 && !t->rd_proven && t->uring_rd) {
 		struct tun_rd *r = &t->rd[0];
 		ssize_t rr;
@@ -415,7 +417,8 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		prep_iov(r);
 		rr = readv(t->fd, r->iov, (int)(1 + rd_segs));
 		if (rr >= 0) {
-			rd_fallback(t, q, -EAGAIN);
+			if (++t->rd_misses >= 3)
+				rd_fallback(t, q, -EAGAIN);
 			pkts[0] = take_frame(t, r, rr);
 			got = pkts[0] != NULL;
 		}
