@@ -311,6 +311,19 @@ take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
 	return m;
 }
 
+/* Reads through the ring do not work here (err: what they returned):
+ * readv() from now on, said once. */
+static void
+rd_fallback(struct tun_queue *t, uint16_t q, int err)
+{
+	if (!t->uring_rd)
+		return;
+	t->uring_rd = false;
+	printf("cxl-fwd: %s: queue %u: io_uring reads %s; reading with readv()\n", opts.iface,
+	       q, err == -EAGAIN ? "miss frames that readv() finds" : strerror(-err));
+	fflush(stdout);
+}
+
 /*
  * With io_uring: one submission of k reads (k adapts: doubled while all
  * of them found a frame, else what the last one found plus one), each into
@@ -319,17 +332,6 @@ take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
  * O_NONBLOCK or not). Measured 1.3-1.5x the TCP throughput of readv()
  * (both with batched writes). Without io_uring: readv() until EAGAIN.
  */
-/* Reads through the ring do not work here (err: what they returned):
- * readv() from now on, said once. */
-static void
-rd_fallback(struct tun_queue *t, uint16_t q, int err)
-{
-	t->uring_rd = false;
-	printf("cxl-fwd: %s: queue %u: io_uring reads %s; reading with readv()\n", opts.iface,
-	       q, err == -EAGAIN ? "miss frames that readv() finds" : strerror(-err));
-	fflush(stdout);
-}
-
 static uint16_t
 tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
