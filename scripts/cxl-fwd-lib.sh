@@ -15,12 +15,20 @@
 #   fwd_kill SIDE [SIG]    send SIG (default TERM) and wait for it to exit.
 #   fwd_wait_ping SECS     wait until the device side answers a ping.
 #   fwd_in SIDE CMD...     run CMD inside SIDE's namespace.
+#   fwd_sshd_start         start an sshd in the device namespace on
+#                          port 2222 (all its addresses) with its own config, host key and
+#                          a generated client key under $FWD_DIR/ssh (never
+#                          the system's); fwd_ssh CMD... runs CMD there as
+#                          root from the host namespace (batch mode).
 #   fwd_cleanup            stop everything running in our namespaces, delete
 #                          them, the window and the work dir (idempotent).
 #
-# Settings: FWD_MTU (1500), FWD_TRANSPORT (cxl; memif is for developing the
-# forwarder without the cxlmem PMD), FWD_EXTRA_ARGS (array, added to both sides),
-# FWD_CXL_OPTS (extra cxlmem devargs, e.g. coherence=flush; default none).
+# Settings: FWD_MTU (1500), FWD_TRANSPORT (cxl; memif and virtio are for
+# developing the forwarder without the cxlmem PMD: virtio is net_vhost
+# (host side, socket client) to virtio_user (device side, socket server), a
+# transport that carries TSO/LRO and checksum offloads), FWD_EXTRA_ARGS (array, added to
+# both sides), FWD_CXL_OPTS (extra cxlmem devargs, e.g. coherence=flush;
+# default none).
 
 fwd_init() {
     FWD_BIN="$1"
@@ -85,7 +93,17 @@ fwd_start() {
             fi ;;
         memif)
             port=(--port-devargs "net_memif0,role=$([[ $side == host ]] && echo server || echo client),socket=$FWD_DIR/memif.sock,socket-abstract=no") ;;
-        *) echo "FWD_TRANSPORT must be cxl or memif" >&2; return 1 ;;
+        virtio)
+            # net_vhost as client (it reconnects), virtio_user as server
+            # (it takes a new client): either side may restart.
+            if [[ "$side" == host ]]; then
+                port=(--port-devargs "net_vhost0,iface=$FWD_DIR/vhost.sock,client=1,queues=1,tso=1")
+            else
+                port=(--port-devargs "virtio_user0,path=$FWD_DIR/vhost.sock,server=1,queues=1,queue_size=1024")
+            fi
+            # net_vhost has no scatter: a jumbo frame needs one mbuf.
+            ((FWD_MTU > 1500)) && port+=(--mbuf-size $((FWD_MTU + 1024))) ;;
+        *) echo "FWD_TRANSPORT must be cxl, memif or virtio" >&2; return 1 ;;
     esac
     echo "=== $(date +%T) start $side" >>"$FWD_DIR/$side.log"
     ip netns exec "$ns" "$FWD_BIN" --no-huge --no-pci -m 128 --file-prefix "$prefix" \
@@ -123,6 +141,36 @@ fwd_wait_ping() {
         fwd_in host ping -c 1 -W 0.2 "$FWD_IP_D" >/dev/null 2>&1 && return 0
     done
     return 1
+}
+
+fwd_sshd_start() {
+    local d="$FWD_DIR/ssh" i
+    mkdir -p "$d" && chmod 700 "$d" || return 1
+    [[ -f "$d/host_key" ]] || ssh-keygen -q -t ed25519 -N '' -C cxl-fwd-host -f "$d/host_key" || return 1
+    [[ -f "$d/id" ]] || ssh-keygen -q -t ed25519 -N '' -C cxl-fwd-client -f "$d/id" || return 1
+    cp "$d/id.pub" "$d/authorized_keys"
+    printf '%s\n' "Port 2222" "ListenAddress 0.0.0.0" "HostKey $d/host_key" \
+        "PidFile $d/sshd.pid" "AuthorizedKeysFile $d/authorized_keys" \
+        "PubkeyAuthentication yes" "PasswordAuthentication no" \
+        "KbdInteractiveAuthentication no" "PermitRootLogin prohibit-password" \
+        "UsePAM no" "StrictModes no" >"$d/sshd_config"
+    # sshd insists on its privilege separation directory.
+    mkdir -p /run/sshd
+    fwd_in device /usr/sbin/sshd -D -e -f "$d/sshd_config" >>"$d/sshd.log" 2>&1 &
+    for ((i = 0; i < 50; i++)); do
+        fwd_in device ss -Hltn "sport = :2222" | grep -q . && return 0
+        sleep 0.1
+    done
+    echo "sshd did not start; its log:" >&2
+    cat "$d/sshd.log" >&2
+    return 1
+}
+
+fwd_ssh() {
+    local d="$FWD_DIR/ssh"
+    fwd_in host ssh -p 2222 -i "$d/id" -o BatchMode=yes -o ConnectTimeout=10 \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile="$d/known_hosts" \
+        -o LogLevel=ERROR "root@$FWD_IP_D" "$@"
 }
 
 fwd_cleanup() {

@@ -9,8 +9,10 @@
 # cxl-fwd runs with role=host,dax=dax0.0: libdaxctl finds and sizes the
 # window, the PMD maps it at the device's alignment. On this machine, cxl-fwd
 # runs with role=device,path=<that file>,offset=<where dax0.0 starts in it>,
-# inside a network namespace. Each side gets a TAP interface; the test pings
-# both ways and moves a file each way over TCP, checking sha256 sums. Rounds:
+# inside a network namespace. Each side gets a kernel interface from cxl-fwd's
+# default tun backend (a multi-queue TAP with virtio-net headers; TSO and
+# checksum offloads whenever the net_cxlmem port advertises them); the test
+# pings both ways and moves a file each way over TCP, checking sha256 sums. Rounds:
 # coherence=hw, then coherence=flush, over the same window.
 #
 # The guest is built here from Debian packages only: the kernel package that
@@ -31,9 +33,10 @@
 #   --xfer-kib N      size of each TCP transfer (default 1024)
 #   --ping-count N    pings each way per round (default 20)
 #   --timeout SECS    whole run, boot included (default 180)
-#   --idle-sleep US   both cxl-fwd sleep US microseconds after an empty poll
-#                     round (default 50; 0 = busy polling). On 2 cores, two
-#                     busy pollers plus QEMU's vCPUs starve the guest.
+#   --idle-sleep US   both cxl-fwd poll adaptively and look at an idle window
+#                     every US microseconds (default 50; 0 = --poll busy). On
+#                     2 cores, two busy pollers plus QEMU's vCPUs starve the
+#                     guest.
 #   --smp N --mem MB  guest vCPUs (default 2) and RAM (default 512)
 #   --keep            keep the console log, the side logs and the backing file
 #   --image-only DIR  build the guest's root tree into DIR (for a look or a
@@ -77,6 +80,7 @@ while (($#)); do
     esac
 done
 
+if ((IDLE_US == 0)); then POLL_ARGS="--poll busy"; else POLL_ARGS="--idle-sleep $IDLE_US"; fi
 T0=$(date +%s.%N)
 DEADLINE=$(( $(date +%s) + TIMEOUT ))
 log() { printf '[cxl-vm %6.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$*"; }
@@ -258,7 +262,7 @@ GUEST_IP=$GUEST_IP
 MACHINE_IP=$MACHINE_IP
 XFER_KIB=$XFER_KIB
 PING_COUNT=$PING_COUNT
-GUEST_FWD_ARGS="--idle-sleep $IDLE_US ${CXLMEM_VM_GUEST_FWD_ARGS:-}"
+GUEST_FWD_ARGS="$POLL_ARGS ${CXLMEM_VM_GUEST_FWD_ARGS:-}"
 EOF
 if [[ -n "$IMAGE_ONLY" ]]; then
     rm -rf "$IMAGE_ONLY"; cp -a "$ROOT" "$IMAGE_ONLY"
@@ -356,7 +360,7 @@ start_machine_fwd() {
     ip netns exec "$NETNS" "$FWD" -l "$PORT_CORE" --no-huge -m 128 --no-pci --no-telemetry --file-prefix "$NETNS" \
         --log-level=lib.eal:warning --log-level=pmd.net.cxlmem:info -- \
         --cxl "$devargs" --iface cxl0 --ipv4 "$MACHINE_IP/24" --mtu 1500 --stats 0 \
-        --idle-sleep "$IDLE_US" ${CXLMEM_VM_MACHINE_FWD_ARGS:-} >"$RUN/machine-$name.log" 2>&1 &
+        $POLL_ARGS ${CXLMEM_VM_MACHINE_FWD_ARGS:-} >"$RUN/machine-$name.log" 2>&1 &
     MFWD_PID=$!
     local i
     for ((i = 0; i < 100; i++)); do
@@ -418,6 +422,15 @@ run_round() {
         start_machine_fwd "$name" "$coherence" "$lt" || return 1
     fi
     grep -m1 'role=device window' "$RUN/machine-$name.log" | sed 's/^/      machine PMD: /'
+    # Both sides bridge to the kernel through the tun backend.
+    local kg km
+    kg="$(wait_console "^CXLVM: KERN $name " 30 | sed "s/^CXLVM: KERN $name //")"
+    km="$(grep -m1 'tun backend' "$RUN/machine-$name.log")"
+    if [[ "$kg" == *"tun backend"* && -n "$km" ]]; then
+        ok "$name: tun backend on both sides; guest:${kg#*cxl0:}; machine:${km#*cxl0:}"
+    else
+        bad "$name: tun backend not in use: guest '$kg', machine '$km'"
+    fi
     # Listener for the guest's file (the guest retries until it connects).
     rm -f "$RUN/g2m.recv"
     ip netns exec "$NETNS" timeout "$(time_left)" nc -l -d "$MACHINE_IP" 5001 >"$RUN/g2m.recv" </dev/null &

@@ -97,6 +97,7 @@ run_round() {
         sleep 0.1; i=$((i + 1))
     done
     say "FWD-UP $name after $(elapsed "$t0" "$(up)") s"
+    say "KERN $name $(grep -m1 'backend,' "$log")"
     grep -m1 "role=host window" "$log" | sed 's/^/CXLVM: PMD /'
 
     # Link: first answered ping.

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * cxl-fwd: bridges a cxlmem port (a CXL memory window shared with a peer) to a
+ * kernel network interface, queue by queue, in both directions. Shared
+ * declarations of the forwarder's modules:
+ *
+ *   options.c   command line -> struct fwd_opts (before EAL: no DPDK calls
+ *               but rte_kvargs and rte_ether_unformat_addr)
+ *   ports.c     the transport port (cxlmem or any vdev): probe, offloads,
+ *               queues, link state; the stable default MAC
+ *   kern_tap.c  kernel backend "tap": DPDK's net_tap (or --kernel-devargs)
+ *   kern_tun.c  kernel backend "tun": /dev/net/tun queues with virtio_net_hdr
+ *   stats.c     the --stats lines, the forwarders' CPU share
+ *   main.c      EAL, the poll loops (busy or adaptive), drain, cleanup
+ *   fwd_netlink.c  rtnetlink requests (libmnl)
+ */
+#ifndef CXL_FWD_H
+#define CXL_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <net/if.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "fwd_netlink.h"
+
+#define CXL_DEV_NAME      "net_cxlmem0"
+#define TAP_DEV_NAME      "net_tap0"
+#define MAX_QUEUES        16
+#define MAX_BURST         256
+#define MAX_ADDRS         8
+#define MAX_MTU           9000
+#define TX_RETRIES        16
+#define MEMPOOL_CACHE     256
+#define DRAIN_MS          200
+/* Largest frame the kernel hands over or takes with GSO: a 64 KiB IP packet
+ * plus Ethernet header and one VLAN tag. */
+#define GSO_MAX_FRAME     (65535 + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+
+enum fwd_kernel { FWD_KERN_TUN = 0, FWD_KERN_TAP };
+enum fwd_poll { FWD_POLL_ADAPTIVE = 0, FWD_POLL_BUSY };
+
+struct fwd_opts {
+	char *xport_devargs;          /* "name,args" of the transport port */
+	bool xport_is_cxl;
+	enum fwd_kernel kernel;       /* --kernel */
+	char *kern_devargs;           /* --kernel-devargs (tap backend) */
+	bool offloads;                /* --offloads auto (true) | off */
+	bool uring;                   /* --uring on (true) | off: batched I/O */
+	char iface[IFNAMSIZ];
+	struct rte_ether_addr mac;
+	bool mac_set;
+	struct fwd_ifaddr addrs[MAX_ADDRS];
+	unsigned int n_addrs;
+	unsigned int mtu;
+	unsigned int queues;
+	bool queues_set;
+	unsigned int burst;
+	const char *poll_lcores;
+	enum fwd_poll poll;           /* --poll */
+	unsigned int grace_us;        /* --poll-grace: busy after traffic */
+	unsigned int idle_us;         /* --idle-sleep: window poll interval, idle */
+	unsigned int deep_us;         /* --deep-sleep: same after deep_ms idle */
+	unsigned int deep_ms;         /* --deep-after */
+	unsigned int stats_sec;
+	unsigned int mbuf_size;
+	unsigned int nb_mbufs;
+	unsigned int rxd, txd;
+	const char *netns;
+};
+
+/* Counters of one direction of one queue; written by one lcore only. */
+struct dir_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t drop_full;           /* tx ring/queue full after retries */
+	uint64_t drop_down;           /* tx side's link was down */
+	uint64_t drop_bad;            /* offload metadata that cannot be carried */
+} __rte_cache_aligned;
+
+/* The queues one lcore polls, and its CPU clock (for the CPU share). */
+struct lcore_conf {
+	unsigned int nq;
+	uint16_t q[MAX_QUEUES];
+	bool polls;                   /* runs fwd_loop with queues */
+	clockid_t cpu_clock;          /* this lcore's thread CPU clock */
+	volatile bool cpu_clock_ok;
+	uint64_t last_cpu_ns;         /* at the previous stats print */
+	uint64_t sleeps;              /* epoll waits (adaptive mode) */
+	uint64_t wakeups_kern;        /* waits ended by a kernel queue */
+} __rte_cache_aligned;
+
+/* The transport port (cxlmem or another vdev). */
+struct port_info {
+	uint16_t id;
+	char name[64];
+	const char *label;            /* for messages: name or interface */
+	volatile int link_up;         /* -1: not known yet */
+	struct rte_eth_stats last;    /* at the previous stats print */
+	uint64_t tx_offloads;         /* enabled on the port */
+	uint64_t rx_offloads;
+};
+
+/*
+ * A kernel backend: the kernel interface and how frames reach it. Queue q of
+ * the backend is bridged to queue q of the transport; each queue is used by
+ * one lcore only.
+ */
+struct fwd_kern_ops {
+	const char *name;
+	/* Creates interface opts.iface with opts.queues queues and MAC mac,
+	 * using offloads the transport port has enabled (its tx and rx offload
+	 * masks). Exits through rte_exit() with a message on failure. */
+	void (*open)(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx);
+	/* Up to n frames the kernel sent, as mbufs (chains allowed) with TX
+	 * offload flags the transport has enabled; returns how many. */
+	uint16_t (*rx)(uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+	/* Hands n frames (received from the transport) to the kernel; frees
+	 * all of them; counts delivered frames and drops in st. */
+	void (*tx)(uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st);
+	/* A file descriptor that is readable when queue q has frames from the
+	 * kernel, or -1 (then adaptive polling wakes on its timeout only). */
+	int (*wait_fd)(uint16_t q);
+	/* Refreshes and returns the link state (1 up, 0 down); a change is
+	 * printed. */
+	int (*link_up)(void);
+	/* Appends its lines to a --stats print (dt: seconds since the last). */
+	void (*print_stats)(bool final, double dt);
+	/* Stop (after the drain) and close; frees everything it holds. */
+	void (*close)(void);
+};
+
+extern const struct fwd_kern_ops fwd_kern_tap;
+extern const struct fwd_kern_ops fwd_kern_tun;
+
+/* globals (main.c) */
+extern struct fwd_opts opts;
+extern struct port_info xport;
+extern const struct fwd_kern_ops *kern;
+extern struct rte_mempool *pool;
+extern struct lcore_conf lconf[RTE_MAX_LCORE];
+/* stats[q][0]: transport -> kernel, stats[q][1]: kernel -> transport */
+extern struct dir_stats stats[MAX_QUEUES][2];
+extern unsigned int kern_ifindex;
+extern uint64_t start_tsc;
+
+/* options.c */
+void fwd_usage(const char *prog);
+void fwd_parse_args(int argc, char **argv);
+unsigned int fwd_parse_lcore_list(const char *list, unsigned int *out, unsigned int max);
+
+/* ports.c */
+void fwd_probe_port(struct port_info *pi, const char *devargs, const char *role);
+void fwd_setup_xport(void);
+void fwd_default_mac(struct rte_ether_addr *mac);
+void fwd_refresh_link(void);
+/* Frame and mbuf geometry for the MTU. */
+unsigned int fwd_frame_len(void);
+unsigned int fwd_data_room(void);
+unsigned int fwd_segs(unsigned int frame_len);
+void fwd_configure_kernel_iface(void);
+
+/* main.c: rte_eth_tx_burst with retries; frees and counts what is left. */
+void fwd_send_ethdev(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		     volatile int *link_up, struct dir_stats *st);
+
+/* stats.c */
+struct port_info;
+void fwd_print_port_stats(struct port_info *pi, bool final, double dt);
+double fwd_now_s(void);
+void fwd_stats_init(void);
+void fwd_print_stats(bool final);
+void fwd_lcore_cpu_register(unsigned int lcore);
+
+#endif
