@@ -48,6 +48,7 @@
 
 #include "cxlmem.h"
 #include "cxlmem_coherence.h"
+#include "cxlmem_ring.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -489,6 +490,7 @@ fuzz_rx(struct cursor *c)
 	ring_make(&r, rsize, bsize);
 	r.q.mp = rx_pool[pidx];
 	r.q.mbuf_room = pool_room[pidx];
+	r.q.mbuf_rearm = cxlmem_mbuf_rearm(r.q.port_id);
 	/* The configured MTU's frame limit: mostly the largest, sometimes
 	 * the default MTU's, sometimes anything from 1 up. */
 	switch (take8(c) & 3) {

@@ -45,6 +45,20 @@ cxlmem_rearm_word(struct rte_mbuf *m)
 	return (cxlmem_word_t *)(void *)((uintptr_t)m + offsetof(struct rte_mbuf, rearm_data));
 }
 
+/* The rearm_data word of a fresh mbuf of port: data_off RTE_PKTMBUF_HEADROOM,
+ * refcnt 1, nb_segs 1, port; built from a template mbuf, as other PMDs do. */
+static inline uint64_t
+cxlmem_mbuf_rearm(uint16_t port)
+{
+	struct rte_mbuf t = { .buf_addr = NULL };
+
+	t.data_off = RTE_PKTMBUF_HEADROOM;
+	rte_mbuf_refcnt_set(&t, 1);
+	t.nb_segs = 1;
+	t.port = port;
+	return *cxlmem_rearm_word(&t);
+}
+
 static __rte_always_inline uint8_t *
 cxlmem_slot(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t slot)
 {

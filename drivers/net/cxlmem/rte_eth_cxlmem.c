@@ -275,17 +275,7 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		return -ENOMEM;
 	q->mp = mp;
 	q->mbuf_room = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, (uint32_t)UINT16_MAX);
-	{
-		/* The rearm_data of a fresh mbuf of this queue, as other PMDs
-		 * build it: from a template mbuf, read back as one word. */
-		struct rte_mbuf t = { .buf_addr = NULL };
-
-		t.data_off = RTE_PKTMBUF_HEADROOM;
-		rte_mbuf_refcnt_set(&t, 1);
-		t.nb_segs = 1;
-		t.port = dev->data->port_id;
-		q->mbuf_rearm = *cxlmem_rearm_word(&t);
-	}
+	q->mbuf_rearm = cxlmem_mbuf_rearm(dev->data->port_id);
 	/* What this queue reports and takes; published to the peer at start
 	 * (cxlmem_ctrl_start()). */
 	q->offloads = cxlmem_rx_queue_offloads(dev);
