@@ -651,13 +651,13 @@ test_small_window(void)
 	uint32_t len = 0;
 	struct rte_mbuf *m;
 
-	snprintf(path, sizeof(path), "%s.small64k", win_path);
+	snprintf(path, sizeof(path), "%s.sw", win_path);
 	snprintf(args, sizeof(args), "role=host,path=%s,size=64K,queues=1,rsize=64,bsize=256%s%s",
 		 path, extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_sh", args, &h) == 0, "host on a 64 KiB window");
+	CHECK(add_port("net_cxlmem_swh", args, &h) == 0, "host on a 64 KiB window");
 	snprintf(args, sizeof(args), "role=device,path=%s%s%s", path,
 		 extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_sd", args, &d) == 0,
+	CHECK(add_port("net_cxlmem_swd", args, &d) == 0,
 	      "device without geometry refused on a small formatted window");
 	if (check_failures == 0) {
 		CHECK(setup_port_mtu(h, 1, big_pool, 1500, 0) == 0 &&
@@ -666,12 +666,8 @@ test_small_window(void)
 		m = make_frame(1000, 1, 0, 10000);
 		CHECK(rte_eth_tx_burst(h, 0, &m, 1) == 1, "tx on the small window");
 		CHECK(drain(d, 0, &len) == 1 && len == 1000, "frame across 256-byte slots");
-		rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
-		rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
 	}
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_sd");
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_sh");
-	unlink(path);
+	pair_down("sw", h, d);
 }
 
 /*
@@ -1306,7 +1302,7 @@ test_bad_metadata(void)
 {
 	struct cxlmem_geometry g;
 	struct cxlmem_offload bad[4];
-	char args[512], path[300];
+	char path[300];
 	uint16_t h, d;
 	uint8_t *map;
 	uint32_t k, prod;
@@ -1316,14 +1312,8 @@ test_bad_metadata(void)
 	if (stale_injected)
 		return; /* our own mapping would be a private copy */
 	snprintf(path, sizeof(path), "%s.meta", win_path);
-	snprintf(args, sizeof(args), "role=host,path=%s,size=4M,queues=1,rsize=64,bsize=2048%s%s",
-		 path, extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_mh", args, &h) == 0, "meta host");
-	snprintf(args, sizeof(args), "role=device,path=%s%s%s", path,
-		 extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_md", args, &d) == 0, "meta device");
-	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0 && setup_port_mtu(d, 1, pool, 1500, 0) == 0 &&
-	      wait_link(h, d, 1, 2000), "meta link");
+	CHECK(pair_up("meta", "size=4M,queues=1,rsize=64,bsize=2048", "", 1, 1, 1500, 1500, &h,
+		      &d) == 0, "meta link");
 	cxlmem_geometry(1, 64, 2048, &g);
 	fd = open(path, O_RDWR);
 	map = mmap(NULL, g.window_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1375,11 +1365,7 @@ test_bad_metadata(void)
 		rte_pktmbuf_free(got[--k]);
 	munmap(map, g.window_bytes);
 	close(fd);
-	rte_eth_dev_callback_unregister(h, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
-	rte_eth_dev_callback_unregister(d, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_md");
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_mh");
-	unlink(path);
+	pair_down("meta", h, d);
 }
 
 /*

@@ -211,21 +211,25 @@ static const uint32_t ring_sizes[4] = { 64, 128, 256, 64 };
 static const uint32_t buf_sizes[4] = { 256, 320, 2048, 9216 };
 
 /*
- * The buffer area of a ring of rsize x bsize: one exact-size heap block per
- * geometry (ASan still sees a read past its end), kept across inputs: a
- * fresh block of megabytes per input spent most of the run in page faults.
+ * A block of rsize x bsize bytes for one use (buffers, or their shadow
+ * copy): one exact-size heap block per geometry and use (ASan still sees a
+ * read past its end), kept across inputs: a fresh block of megabytes per
+ * input spent most of the run in page faults.
  */
+enum block_use { BLOCK_BUFS, BLOCK_SHADOW };
+
 static uint8_t *
-bufs_for(uint32_t rsize, uint32_t bsize)
+block_for(enum block_use use, uint32_t rsize, uint32_t bsize)
 {
-	static struct { uint32_t r, b; uint8_t *p; } cache[16];
+	static struct { enum block_use use; uint32_t r, b; uint8_t *p; } cache[32];
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(cache) && cache[i].p != NULL; i++)
-		if (cache[i].r == rsize && cache[i].b == bsize)
+		if (cache[i].use == use && cache[i].r == rsize && cache[i].b == bsize)
 			return cache[i].p;
 	if (i == RTE_DIM(cache))
 		abort();
+	cache[i].use = use;
 	cache[i].r = rsize;
 	cache[i].b = bsize;
 	cache[i].p = calloc(rsize, bsize);
@@ -243,7 +247,7 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	r->prod = malloc(sizeof(uint32_t));
 	r->cons = malloc(sizeof(uint32_t));
 	r->desc = calloc(rsize, sizeof(struct cxlmem_desc));
-	r->bufs = bufs_for(rsize, bsize);
+	r->bufs = block_for(BLOCK_BUFS, rsize, bsize);
 	if (r->prod == NULL || r->cons == NULL || r->desc == NULL || r->bufs == NULL)
 		abort();
 	fr->prod = r->prod;
@@ -739,27 +743,6 @@ fuzz_mbuf(struct cursor *c)
 	return head;
 }
 
-/* A copy of a ring's buffers (only its held slots are used): one per
- * geometry, kept across inputs, as bufs_for(). */
-static uint8_t *
-shadow_for(uint32_t rsize, uint32_t bsize)
-{
-	static struct { uint32_t r, b; uint8_t *p; } cache[16];
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(cache) && cache[i].p != NULL; i++)
-		if (cache[i].r == rsize && cache[i].b == bsize)
-			return cache[i].p;
-	if (i == RTE_DIM(cache))
-		abort();
-	cache[i].r = rsize;
-	cache[i].b = bsize;
-	cache[i].p = malloc((size_t)rsize * bsize);
-	if (cache[i].p == NULL)
-		abort();
-	return cache[i].p;
-}
-
 static void
 fuzz_tx(struct cursor *c)
 {
@@ -794,7 +777,7 @@ fuzz_tx(struct cursor *c)
 	r.q.head = head;
 	r.q.peer_cons = head - rsize;  /* as after queue setup: assume full */
 	*r.prod = head;
-	shadow = shadow_for(rsize, bsize);
+	shadow = block_for(BLOCK_SHADOW, rsize, bsize);
 
 	/* rel: the furthest the receiver has released (never moves back). */
 	rel = head - rsize;
