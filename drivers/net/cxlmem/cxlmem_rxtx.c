@@ -36,7 +36,8 @@ tx_free(const struct cxlmem_queue *q, uint32_t head)
 
 /*
  * Read the receiver's consumer index: the only remote read of a TX burst,
- * made only when the cached free space is short. Returns the free slots.
+ * made only when the cached free space is short. head: this burst's next
+ * slot. Returns the free slots.
  */
 static __rte_always_inline uint32_t
 tx_refresh(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, const bool flush)
@@ -52,8 +53,12 @@ tx_refresh(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, c
 	 * in resync_with_peer()): the receiver finished reading the slots
 	 * below cons before it published cons, so we may overwrite them. */
 	c = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
-	/* Untrusted: cons must lie in [head - ring_size, head]. */
-	if (likely((uint32_t)(head - c) <= q->ring_size))
+	/* Untrusted: cons must lie in [prod - ring_size, prod], prod being
+	 * what we last published (q->head), not the slots this burst has
+	 * filled since: a receiver cannot have released slots it was never
+	 * given, and a cons past prod would let us overwrite slots it still
+	 * owns (found by the fuzz harness). */
+	if (likely((uint32_t)(q->head - c) <= q->ring_size))
 		q->peer_cons = c;
 	else
 		q->st.bad_index++;
