@@ -27,8 +27,12 @@
 #   cxlmem_arm64_sysroot_dir    print build-deps/arm64-sysroot-<dpdk version>: the
 #                               arm64 Debian packages that scripts/setup.sh unpacks
 #                               for the arm64 cross build (test/cross/arm64.sh).
+#   cxlmem_arm64_packages       print scripts/debian-packages-arm64.txt's package
+#                               names, one per line, without comments.
 #   cxlmem_arm64_sysroot_state  print "present", "unavailable" (setup.sh tried and
-#                               wrote why into <dir>.unavailable) or "missing".
+#                               wrote why into <dir>.unavailable) or "missing"
+#                               (also when the sysroot was unpacked from another
+#                               package list than today's).
 #   cxlmem_log MSG... / cxlmem_die MSG...   messages on stderr ("cxlmem: ...");
 #                               cxlmem_die exits 1.
 #
@@ -105,12 +109,25 @@ cxlmem_arm64_sysroot_dir() {
     printf '%s\n' "$CXLMEM_ROOT/build-deps/arm64-sysroot-$v"
 }
 
+cxlmem_arm64_packages() {
+    sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' \
+        "$CXLMEM_ROOT/scripts/debian-packages-arm64.txt"
+}
+
 cxlmem_arm64_sysroot_state() {
     local dir
     if ! dir="$(cxlmem_arm64_sysroot_dir)"; then
         echo missing
     elif [[ -s "$dir/PACKAGES" && -f "$dir/root/usr/lib/aarch64-linux-gnu/pkgconfig/libdpdk.pc" ]]; then
-        echo present
+        # A package added to the list since the sysroot was unpacked (say a
+        # library a new meson.build line looks up) needs a new fetch.
+        if [[ "$(cat "$dir/WANTED" 2>/dev/null)" == "$(cxlmem_arm64_packages)" ]]; then
+            echo present
+        elif [[ -f "$dir.unavailable" ]]; then
+            echo unavailable    # a new fetch was tried and failed
+        else
+            echo missing
+        fi
     elif [[ -f "$dir.unavailable" ]]; then
         echo unavailable
     else

@@ -214,8 +214,7 @@ fetch_arm64_sysroot() {
         arm64_fail "libdpdk-dev is not installed"
     upstream="$(cxlmem_dpdk_version)"
     dest="$(cxlmem_arm64_sysroot_dir)"
-    mapfile -t want < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' \
-                        "$CXLMEM_ROOT/scripts/debian-packages-arm64.txt")
+    mapfile -t want < <(cxlmem_arm64_packages)
     # libdpdk-dev:arm64 must be the installed amd64 version: the driver-SDK
     # headers of build-deps/dpdk-<version>/ serve both architectures.
     for n in "${!want[@]}"; do
@@ -285,6 +284,7 @@ EOF_CONF
     [[ -e "$work/stage/root/lib/ld-linux-aarch64.so.1" ]] ||
         arm64_fail "no arm64 dynamic loader in the unpacked libc6:arm64"
 
+    cxlmem_arm64_packages >"$work/stage/WANTED"
     rm -rf "$dest" "$dest.unavailable"
     mv "$work/stage" "$dest"
     cxlmem_log "arm64 sysroot: ${dest#"$CXLMEM_ROOT"/} ($(wc -l <"$dest/PACKAGES") packages, $(du -sh "$dest" | cut -f1))"
