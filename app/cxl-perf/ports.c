@@ -18,6 +18,7 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_ring.h>
 #include <rte_string_fns.h>
 
@@ -168,28 +169,25 @@ end_here(const struct perf_options *o, enum perf_end e)
 	return (o->role == PERF_ROLE_GEN) == (e == o->gen_end);
 }
 
-/* the value of key= in a devargs string, or "" */
-static void
-devarg_value(const char *args, const char *key, char *out, size_t len)
+/*
+ * The value of key in a devargs string ("k1=v1,k2=v2,...", read by rte_kvargs
+ * as the PMDs read it): 1 with the value in out (at most len - 1 bytes), 0
+ * when the key is absent (out = ""), -EINVAL when args is not devargs.
+ */
+static int
+devargs_get(const char *args, const char *key, char *out, size_t len)
 {
-	size_t kl = strlen(key);
-	const char *p = args;
+	struct rte_kvargs *kv = rte_kvargs_parse(args, NULL);
+	const char *v;
 
 	out[0] = '\0';
-	while (p && *p) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, ",");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return;
-		}
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
+	if (kv == NULL)
+		return -EINVAL;
+	v = rte_kvargs_get(kv, key);
+	if (v != NULL)
+		rte_strlcpy(out, v, len);
+	rte_kvargs_free(kv);
+	return v != NULL;
 }
 
 static int
@@ -225,10 +223,10 @@ static int
 cxlmem_card(const struct perf_options *o, struct perf_card *c, unsigned int i,
 	    volatile int *quit)
 {
-	char args[768], base[512], path[256];
+	char args[768], base[640], path[256], queues[16];
 	static const char *const role[2] = {"host", "device"};
 	unsigned int e;
-	int ret, len;
+	int ret, len, has_queues;
 
 	if (o->nb_card_args) {
 		const char *a = o->card_args[i];
@@ -236,24 +234,36 @@ cxlmem_card(const struct perf_options *o, struct perf_card *c, unsigned int i,
 		/* accept a full "net_cxlmemX,..." too: drop the name */
 		if (strncmp(a, "net_", 4) == 0)
 			a = strchr(a, ',') ? strchr(a, ',') + 1 : "";
-		rte_strlcpy(base, a, sizeof(base));
+		len = snprintf(base, sizeof(base), "%s", a);
 	} else {
 		snprintf(c->win_path, sizeof(c->win_path), "/dev/shm/%s-card%u.win", o->tag, i);
-		snprintf(base, sizeof(base), "path=%s%s%s", c->win_path,
-			 o->win_size[0] ? ",size=" : "", o->win_size);
+		len = snprintf(base, sizeof(base), "path=%s%s%s", c->win_path,
+			       o->win_size[0] ? ",size=" : "", o->win_size);
 	}
-	devarg_value(base, "path", path, sizeof(path));
+	if (o->card_extra[0])
+		len += snprintf(base + len, sizeof(base) - len, "%s%s", len ? "," : "",
+				o->card_extra);
+	if ((size_t)len >= sizeof(base)) {
+		fprintf(stderr, "cxl-perf: devargs of card %u longer than %zu bytes\n", i,
+			sizeof(base) - 1);
+		return -E2BIG;
+	}
+	has_queues = devargs_get(base, "queues", queues, sizeof(queues));
+	if (has_queues < 0 || devargs_get(base, "path", path, sizeof(path)) < 0) {
+		fprintf(stderr, "cxl-perf: card %u: '%s' is not devargs "
+			"(expected KEY=VALUE[,KEY=VALUE...]: check --card and --card-extra)\n",
+			i, base);
+		return -EINVAL;
+	}
 	for (e = 0; e < 2; e++) {
 		char name[32];
 
 		if (!end_here(o, e))
 			continue;
 		snprintf(name, sizeof(name), "net_cxlmem%u", 2 * i + e);
-		len = snprintf(args, sizeof(args), "role=%s,%s", role[e], base);
-		if (strstr(base, "queues=") == NULL)
-			len += snprintf(args + len, sizeof(args) - len, ",queues=%u", o->nb_queues);
-		if (o->card_extra[0])
-			snprintf(args + len, sizeof(args) - len, ",%s", o->card_extra);
+		len = snprintf(args, sizeof(args), "role=%s%s%s", role[e], base[0] ? "," : "", base);
+		if (!has_queues)
+			snprintf(args + len, sizeof(args) - len, ",queues=%u", o->nb_queues);
 		if (e == PERF_END_HOST && c->win_path[0])
 			unlink(c->win_path); /* a fresh window each run */
 		if (e == PERF_END_DEVICE && path[0] && wait_file(path, o->link_timeout_s, quit)) {
