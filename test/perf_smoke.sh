@@ -4,6 +4,9 @@
 # perf_smoke.sh - a short cxl-perf run (suite perf-smoke): checks that every
 # point produced sane non-zero figures and that the JSON and CSV are well
 # formed. Not a benchmark: the figures are not compared with any target.
+# The core-to-core probe (on by default) must have answered in each run and
+# cost its lcores less than 2 % of their time at every point: c2c_cost is the
+# probe's own thread CPU time over the measured time, a count, not a rate.
 #
 # Usage: perf_smoke.sh CXL_PERF [PLOT_SH]
 #   1. one process: cxlmem, memif and ring, two cards, 64 and 1518 B,
@@ -43,6 +46,19 @@ with open(sys.argv[2]) as f:
     widths = {len(l.rstrip("\n").split(",")) for l in f}
 if len(widths) != 1:
     bad.append("CSV rows of different widths %s" % sorted(widths))
+answered = 0
+for r in j["results"]:
+    cost = r.get("c2c_cost")
+    if cost is None or not (0 <= cost < 0.02):
+        bad.append("%s %s %sB: core-to-core probe cost %s of a worker's time (limit 0.02)"
+                   % (r["transport"], r["mode"], r["pkt_len"], cost))
+    if r["c2c_ns"] is not None:
+        answered += 1
+        if not (cost and cost > 0):
+            bad.append("%s %s %sB: probe answered (%s ns) but its CPU time was not counted"
+                       % (r["transport"], r["mode"], r["pkt_len"], r["c2c_ns"]))
+if answered == 0:
+    bad.append("the core-to-core probe answered at no point")
 for r in j["results"]:
     name = "%s %s %s %sB cards=%s card=%s" % (r["section"], r["transport"], r["mode"],
                                                r["pkt_len"], r["cards"], r["card"])

@@ -8,7 +8,7 @@
  *   ports.c    cards (pairs of ethdev ports) of each transport, xstats
  *   worker.c   lcore loops: generator, sink, reflector, latency generator
  *   ctl.c      the control file two processes (--role gen/peer) share
- *   probe.c    core-to-core round trip (vCPU placement)
+ *   probe.c    core-to-core round trip between the worker lcores (placement)
  *   report.c   table, JSON, CSV
  *   main.c     EAL, the runner table and the sweep
  */
@@ -29,9 +29,11 @@
 #define PERF_MAX_SAMPLES 3600
 #define PERF_MAX_BURST 256
 #define PERF_MAX_FRAME 9216
-/* A core-to-core round trip above this (ns) means the two vCPUs are time
- * sliced on one host core: neither near nor far, and rates collapse. */
+/* A core-to-core round trip above this (ns) means the two vCPUs do not run
+ * at the same time (time sliced on one host core): neither near nor far. */
 #define PERF_C2C_SHARED_NS 20000
+/* Cache-line round trips of one core-to-core probe. */
+#define PERF_C2C_TRIPS 64
 #define PERF_MIN_FRAME 64
 
 /* Transports a card can be made of. */
@@ -69,6 +71,7 @@ enum perf_job {
 	PERF_JOB_RX,      /* sink */
 	PERF_JOB_REFLECT, /* echo back what arrives */
 	PERF_JOB_LAT,     /* latency generator */
+	PERF_JOB_IDLE,    /* nothing but the core-to-core probe */
 };
 
 struct perf_options {
@@ -100,7 +103,6 @@ struct perf_options {
 	char csv_path[256];
 	bool progress;
 	bool c2c;
-	int c2c_cpu[2];
 	unsigned int c2c_split_ns;
 	bool keep_files;
 };
@@ -123,7 +125,24 @@ struct perf_qstats {
 	uint64_t tx_full;    /* tx bursts that took nothing (back-pressure) */
 	uint64_t lost;       /* latency packets given up on */
 	uint64_t busy_cyc;   /* TSC cycles of polls that moved packets */
+	uint64_t c2c_ns;     /* thread CPU time spent in the core-to-core probe */
 } __rte_cache_aligned;
+
+/*
+ * One core-to-core probe (probe.c), shared by the main lcore that asks for it
+ * and the two worker lcores that run it: in the process's memory, or in the
+ * control file when the ends are two processes.
+ */
+struct perf_c2c {
+	uint32_t req __rte_cache_aligned;  /* main lcore: bumped to ask for a probe */
+	struct {
+		uint32_t v __rte_cache_aligned;
+	} here[2];                         /* ping [0] / pong [1]: req seen running */
+	uint64_t ball __rte_cache_aligned; /* the line bounced: seq << 32 | step */
+	uint32_t done __rte_cache_aligned; /* ping lcore: seq of the last probe run */
+	uint32_t trips;                    /* round trips completed; 0: no partner */
+	uint64_t rtt_cyc;                  /* their median, TSC cycles */
+};
 
 /* Port-level figures read from ethdev; published by the peer over ctl. */
 struct perf_portsnap {
@@ -168,6 +187,11 @@ struct perf_worker {
 	volatile int *stop;
 	volatile int *measuring;     /* latency: record only while set */
 	struct perf_hist *hist;      /* latency generator only */
+	struct perf_c2c *c2c;        /* the probe this lcore takes part in, or NULL */
+	bool c2c_ping;               /* ping (generator end) or pong side */
+	uint32_t c2c_seen;           /* last probe request served */
+	uint32_t c2c_here;           /* last probe request noted in here[] */
+	uint64_t c2c_ns;             /* probe CPU time when the lcore has no items */
 };
 
 /* One measured point. */
@@ -192,6 +216,7 @@ struct perf_result {
 	double peer_cyc_per_pkt;     /* same, sink/reflector end */
 	double gen_busy, peer_busy;  /* share of the lcores' time spent busy */                /* 1-minute load average at the point's end */
 	double c2c_ns;               /* median of the per-second probes, NaN */
+	double c2c_cost;             /* probe CPU time / measured time, worst end */
 	double mpps_near, mpps_far;  /* median per-second rates by placement */
 	double mpps_shared;          /* ... while both CPUs time-share one core */
 	unsigned int n_near, n_far, n_shared;
@@ -235,7 +260,7 @@ enum perf_cmd {
 };
 
 #define PERF_CTL_MAGIC 0x4c544366726570ull /* "perfCTL" */
-#define PERF_CTL_VERSION 1u
+#define PERF_CTL_VERSION 2u
 
 struct perf_ctl {
 	uint64_t magic;
@@ -254,6 +279,8 @@ struct perf_ctl {
 	uint32_t peer_pid;
 	uint32_t peer_ready;
 	struct perf_portsnap snap[PERF_TP_COUNT][PERF_MAX_CARDS];
+	/* the core-to-core probe between the two processes' lcores */
+	struct perf_c2c c2c;
 	/* counters of the peer's lcores, written by them */
 	struct perf_qstats qs[PERF_TP_COUNT][PERF_MAX_CARDS][PERF_MAX_QUEUES];
 };
@@ -266,7 +293,13 @@ int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
 void perf_ctl_close(struct perf_ctl *c, const char *path, bool owner);
 
 /* probe.c */
-double perf_c2c_probe(int cpu_a, int cpu_b, double ms);
+/* Worker side, when c2c->req differs from w->c2c_seen: note the request, and
+ * run the probe once the partner lcore noted it too; true when it ran (its
+ * thread CPU time is added to the worker's first item's c2c_ns). */
+bool perf_c2c_poll(struct perf_worker *w);
+/* Main lcore: ask for one probe and wait for it at most timeout_s; the median
+ * round trip in ns, NaN when the lcores did not run it or found no partner. */
+double perf_c2c_request(struct perf_c2c *c, double timeout_s);
 
 /* report.c */
 void perf_report_table(FILE *f, const struct perf_options *o,

@@ -57,6 +57,8 @@ struct perf_env {
 	unsigned int nb_res, cap_res;
 	double c2c_idle_ns;
 	uint32_t run_id;
+	struct perf_c2c *c2c;        /* the probe: c2c_local, or in the ctl file */
+	struct perf_c2c c2c_local;
 };
 
 static void finish_throughput(struct perf_env *env, struct perf_result *r);
@@ -126,6 +128,13 @@ setup_workers(struct perf_env *env, struct perf_worker *ws, const unsigned int *
 		ws[i].hist = env->hist[i];
 		ws[i].run_id = env->run_id;
 	}
+	/* the first lcore of each end runs the core-to-core probe */
+	if (env->o.c2c && nb_lcores > 0) {
+		ws[0].c2c = env->c2c;
+		ws[0].c2c_ping = end == env->o.gen_end;
+		ws[0].c2c_seen = __atomic_load_n(&env->c2c->req, __ATOMIC_ACQUIRE);
+		ws[0].c2c_here = ws[0].c2c_seen;
+	}
 	for (c = 0; c < nb_cards; c++) {
 		for (q = 0; q < env->o.nb_queues; q++, k++) {
 			struct perf_worker *w = &ws[k % nb_lcores];
@@ -170,6 +179,7 @@ struct perf_snap {
 	uint64_t back_pkts[PERF_MAX_CARDS];                          /* generator end rx */
 	uint64_t tx_full[PERF_MAX_CARDS], lost[PERF_MAX_CARDS];
 	uint64_t gen_cyc[PERF_MAX_CARDS], peer_cyc[PERF_MAX_CARDS];
+	uint64_t gen_c2c[PERF_MAX_CARDS], peer_c2c[PERF_MAX_CARDS];  /* probe ns */
 	struct perf_portsnap port[PERF_MAX_CARDS][2];
 	double t;
 };
@@ -185,6 +195,7 @@ read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards, stru
 		s->tx_pkts[c] = s->tx_bytes[c] = s->rx_pkts[c] = s->rx_bytes[c] = 0;
 		s->back_pkts[c] = s->tx_full[c] = s->lost[c] = 0;
 		s->gen_cyc[c] = s->peer_cyc[c] = 0;
+		s->gen_c2c[c] = s->peer_c2c[c] = 0;
 		for (q = 0; q < env->o.nb_queues; q++) {
 			const volatile struct perf_qstats *g = qstats(env, tp, c, q, ge);
 			const volatile struct perf_qstats *p = qstats(env, tp, c, q, pe);
@@ -198,6 +209,8 @@ read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards, stru
 			s->rx_bytes[c] += p->rx_bytes;
 			s->gen_cyc[c] += g->busy_cyc;
 			s->peer_cyc[c] += p->busy_cyc;
+			s->gen_c2c[c] += g->c2c_ns;
+			s->peer_c2c[c] += p->c2c_ns;
 		}
 	}
 }
@@ -287,6 +300,16 @@ finish_latency(struct perf_env *env, struct perf_result *r)
 	r->mean_ns = all.sum / all.count * ns;
 }
 
+/* one probe; asked again once if the lcores did not run it or the partner
+ * did not show (one of them had lost its CPU) */
+static double
+c2c_probe(struct perf_env *env)
+{
+	double ns = perf_c2c_request(env->c2c, 0.05);
+
+	return isnan(ns) ? perf_c2c_request(env->c2c, 0.05) : ns;
+}
+
 static double
 load1(void)
 {
@@ -357,7 +380,7 @@ run_point(struct perf_env *env, const struct perf_runner *run, enum perf_mode mo
 				ret = -1;
 				break;
 			}
-			probe = perf_c2c_probe(o->c2c_cpu[0], o->c2c_cpu[1], 10);
+			probe = c2c_probe(env);
 		}
 		if (!sleep_until(t_next)) {
 			ret = -1;
@@ -431,7 +454,7 @@ run_point(struct perf_env *env, const struct perf_runner *run, enum perf_mode mo
 	for (c = 0; c <= nb_cards; c++) {
 		unsigned int c_lo = c == 0 ? 0 : c - 1, c_hi = c == 0 ? nb_cards : c, k;
 		struct perf_result *r;
-		uint64_t delivered = 0, gcyc = 0, pcyc = 0;
+		uint64_t delivered = 0, gcyc = 0, pcyc = 0, gc2c = 0, pc2c = 0;
 		double wr = 0, rd = 0, lcore_cyc;
 
 		if (c == 1 && nb_cards == 1)
@@ -457,6 +480,8 @@ run_point(struct perf_env *env, const struct perf_runner *run, enum perf_mode mo
 			r->tx_full += s1.tx_full[k] - s0.tx_full[k];
 			gcyc += s1.gen_cyc[k] - s0.gen_cyc[k];
 			pcyc += s1.peer_cyc[k] - s0.peer_cyc[k];
+			gc2c += s1.gen_c2c[k] - s0.gen_c2c[k];
+			pc2c += s1.peer_c2c[k] - s0.peer_c2c[k];
 			delivered += (s1.rx_pkts[k] - s0.rx_pkts[k]) +
 				     (s1.back_pkts[k] - s0.back_pkts[k]);
 			if (mode == PERF_MODE_THROUGHPUT) {
@@ -500,6 +525,8 @@ run_point(struct perf_env *env, const struct perf_runner *run, enum perf_mode mo
 		r->peer_busy = mode == PERF_MODE_THROUGHPUT ?
 			       (double)pcyc / (lcore_cyc * (o->nb_peer_lcores ? o->nb_peer_lcores : 1)) : NAN;
 		r->c2c_ns = c == 0 ? perf_median(c2c_all, nc) : agg->c2c_ns;
+		/* the probe runs on one lcore of each end */
+		r->c2c_cost = c == 0 ? (double)RTE_MAX(gc2c, pc2c) / (t * 1e9) : agg->c2c_cost;
 		r->load1 = load1();
 		if (c == 0) {
 			r->mpps_near = perf_median(near, nn) / (mode == PERF_MODE_LATENCY ? 2 : 1);
@@ -686,26 +713,43 @@ out:
 	return 0;
 }
 
-static void
-default_c2c_cpus(struct perf_options *o)
+/* the round trip with nothing else running: both first lcores idle */
+static double
+c2c_idle(struct perf_env *env)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), i;
+	struct perf_options *o = &env->o;
+	double v[3];
+	unsigned int n = 0, i;
 
-	if (o->c2c_cpu[0] >= 0)
-		return;
-	if (o->role == PERF_ROLE_BOTH) {
-		o->c2c_cpu[0] = rte_lcore_to_cpu_id(o->gen_lcores[0]);
-		o->c2c_cpu[1] = rte_lcore_to_cpu_id(o->peer_lcores[0]);
-		return;
+	env->stop_gen = env->stop_peer = 0;
+	if (env->ctl == NULL) {
+		env->nb_peer_w = setup_workers(env, env->peer_w, o->peer_lcores, 1, PERF_TP_CXLMEM,
+					       0, peer_end(o), PERF_JOB_IDLE, 0, &env->stop_peer);
+		if (launch(env->peer_w, env->nb_peer_w) != 0)
+			return NAN;
+	} else if (perf_ctl_cmd(env->ctl, PERF_CMD_START, PERF_TP_CXLMEM, 0, PERF_JOB_IDLE,
+				0) != 0) {
+		return NAN;
 	}
-	/* two processes: our forwarding CPU and the first other one */
-	o->c2c_cpu[0] = rte_lcore_to_cpu_id(o->role == PERF_ROLE_GEN ? o->gen_lcores[0]
-								     : o->peer_lcores[0]);
-	for (i = 0; i < ncpu; i++)
-		if (i != o->c2c_cpu[0]) {
-			o->c2c_cpu[1] = (int)i;
-			break;
+	env->nb_gen_w = setup_workers(env, env->gen_w, o->gen_lcores, 1, PERF_TP_CXLMEM, 0,
+				      o->gen_end, PERF_JOB_IDLE, 0, &env->stop_gen);
+	if (launch(env->gen_w, env->nb_gen_w) == 0) {
+		for (i = 0; i < RTE_DIM(v); i++) {
+			double ns = c2c_probe(env);
+
+			if (!isnan(ns))
+				v[n++] = ns;
 		}
+		env->stop_gen = 1;
+		join(env->gen_w, env->nb_gen_w);
+	}
+	if (env->ctl == NULL) {
+		env->stop_peer = 1;
+		join(env->peer_w, env->nb_peer_w);
+	} else {
+		(void)perf_ctl_cmd(env->ctl, PERF_CMD_STOP, PERF_TP_CXLMEM, 0, PERF_JOB_NONE, 0);
+	}
+	return perf_median(v, n);
 }
 
 int
@@ -731,19 +775,13 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return ret > 0 ? 0 : 2;
 	}
-	default_c2c_cpus(o);
 	for (i = 0; i < PERF_MAX_LCORES; i++) {
 		env.hist[i] = calloc(1, sizeof(struct perf_hist));
 		if (env.hist[i] == NULL)
 			rte_exit(EXIT_FAILURE, "cxl-perf: out of memory\n");
 	}
-	if (o->c2c && o->role != PERF_ROLE_PEER) {
-		env.c2c_idle_ns = perf_c2c_probe(o->c2c_cpu[0], o->c2c_cpu[1], 20);
-		printf("# cxl-perf: core-to-core round trip CPU %d <-> %d at start: %.0f ns\n",
-		       o->c2c_cpu[0], o->c2c_cpu[1], env.c2c_idle_ns);
-	} else {
-		env.c2c_idle_ns = NAN;
-	}
+	env.c2c_idle_ns = NAN;
+	env.c2c = &env.c2c_local;
 
 	nb_pool = o->nb_mbufs;
 	env.mp = rte_pktmbuf_pool_create("perf_pool", nb_pool, 256, 0,
@@ -763,10 +801,12 @@ main(int argc, char **argv)
 		env.ctl = perf_ctl_create(o->ctl_path);
 		if (env.ctl == NULL)
 			goto out;
+		env.c2c = &env.ctl->c2c;
 	} else if (o->role == PERF_ROLE_PEER) {
 		env.ctl = perf_ctl_attach(o->ctl_path, o->link_timeout_s * 3, &quit_flag);
 		if (env.ctl == NULL)
 			goto out;
+		env.c2c = &env.ctl->c2c;
 	}
 	if (!host_here && perf_cards_create(o, env.cards, env.nb_cards, env.mp) != 0)
 		goto out;
@@ -780,6 +820,13 @@ main(int argc, char **argv)
 		goto out;
 	if (perf_cards_wait_link(env.cards, env.nb_cards, o->link_timeout_s, &quit_flag) != 0)
 		goto out;
+	if (o->c2c) {
+		env.c2c_idle_ns = c2c_idle(&env);
+		printf("# cxl-perf: core-to-core round trip lcore %u (CPU %u) <-> %slcore %u "
+		       "at start: %.0f ns\n", o->gen_lcores[0],
+		       rte_lcore_to_cpu_id(o->gen_lcores[0]), env.ctl ? "the peer's " : "",
+		       o->peer_lcores[0], env.c2c_idle_ns);
+	}
 
 	if (run_all(&env) != 0 && !quit_flag)
 		goto out;

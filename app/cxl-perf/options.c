@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +80,8 @@ perf_options_usage(const char *prog)
 	"Output:\n"
 	"  --json FILE, --csv FILE   results ('-' = stdout)\n"
 	"  --no-progress       no per-second lines on stderr\n"
-	"  --no-c2c            no core-to-core probe\n"
-	"  --c2c-cpus A,B      CPUs of the probe (default: generator and peer CPUs)\n"
+	"  --no-c2c            no core-to-core probe (run by the first generator and\n"
+	"                      the first peer lcore, a few microseconds a second)\n"
 	"  --c2c-split NS      near/far threshold of the probe (default 250)\n"
 	"  --keep-files        keep generated window files\n"
 	"  -h, --help\n", prog);
@@ -153,7 +152,7 @@ enum {
 	OPT_COMPARE, OPT_ROLE, OPT_GEN_LCORES, OPT_PEER_LCORES, OPT_TAG, OPT_MODE,
 	OPT_SIZES, OPT_WARMUP, OPT_TIME, OPT_BURST, OPT_INFLIGHT, OPT_ROUNDS,
 	OPT_SCALING, OPT_SCALE_SIZE, OPT_MBUFS, OPT_LINK_TIMEOUT, OPT_JSON, OPT_CSV,
-	OPT_NO_PROGRESS, OPT_NO_C2C, OPT_C2C_CPUS, OPT_C2C_SPLIT, OPT_KEEP, OPT_CTL, OPT_TRANSPORTS,
+	OPT_NO_PROGRESS, OPT_NO_C2C, OPT_C2C_SPLIT, OPT_KEEP, OPT_CTL, OPT_TRANSPORTS,
 };
 
 static const struct option long_opts[] = {
@@ -185,7 +184,6 @@ static const struct option long_opts[] = {
 	{"csv", required_argument, NULL, OPT_CSV},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"no-c2c", no_argument, NULL, OPT_NO_C2C},
-	{"c2c-cpus", required_argument, NULL, OPT_C2C_CPUS},
 	{"c2c-split", required_argument, NULL, OPT_C2C_SPLIT},
 	{"keep-files", no_argument, NULL, OPT_KEEP},
 	{"help", no_argument, NULL, 'h'},
@@ -215,7 +213,6 @@ set_defaults(struct perf_options *o)
 	rte_strlcpy(o->tag, "cxl-perf", sizeof(o->tag));
 	o->progress = true;
 	o->c2c = true;
-	o->c2c_cpu[0] = o->c2c_cpu[1] = -1;
 	o->c2c_split_ns = 250;
 }
 
@@ -411,15 +408,6 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		case OPT_NO_C2C:
 			o->c2c = false;
 			break;
-		case OPT_C2C_CPUS: {
-			unsigned int l[2], n;
-
-			if (parse_list(optarg, l, 2, &n, 0, CPU_SETSIZE - 1) || n != 2)
-				goto bad;
-			o->c2c_cpu[0] = (int)l[0];
-			o->c2c_cpu[1] = (int)l[1];
-			break;
-		}
 		case OPT_C2C_SPLIT:
 			if (parse_uint(optarg, 1, 100000, &o->c2c_split_ns))
 				goto bad;

@@ -141,6 +141,7 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 {
 	char b[14][32];
 	unsigned int i, tp;
+	double cost;
 	bool any;
 
 	fprintf(f, "\n# cxl-perf results: %u queue(s)/card, burst %u, generator on the %s end, "
@@ -240,6 +241,14 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 			fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
 			fmt(b[3], 32, 7, 0, x->c2c_ns));
 	}
+
+	cost = NAN;
+	for (i = 0; i < n; i++)
+		if (r[i].selected && !isnan(r[i].c2c_cost) && !(r[i].c2c_cost <= cost))
+			cost = r[i].c2c_cost;
+	if (o->c2c)
+		fprintf(f, "\n# core-to-core probe: at most %s %% of a worker lcore's time at any point\n",
+			fmt(b[0], 32, 0, 3, cost * 100));
 	fflush(f);
 }
 
@@ -340,6 +349,7 @@ perf_report_json(const char *path, const struct perf_options *o,
 		json_object_set_new(e, "peer_cyc_per_pkt", jnum(x->peer_cyc_per_pkt));
 		json_object_set_new(e, "gen_busy", jnum(x->gen_busy));
 		json_object_set_new(e, "peer_busy", jnum(x->peer_busy));
+		json_object_set_new(e, "c2c_cost", jnum(x->c2c_cost));
 		if (x->mode == PERF_MODE_LATENCY && x->card < 0) {
 			json_t *l = json_object();
 
@@ -413,7 +423,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 	      "drops,tx_full,win_wr_per_pkt,win_rd_per_pkt,win_x_payload,efficiency,c2c_ns,"
 	      "mpps_near,n_near,mpps_far,n_far,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,lost,"
 	      "vs_one_card,load1,gen_cyc_per_pkt,peer_cyc_per_pkt,gen_busy,peer_busy,"
-	      "mpps_shared,n_shared\n", f);
+	      "mpps_shared,n_shared,c2c_cost\n", f);
 	for (i = 0; i < n; i++) {
 		const struct perf_result *x = &r[i];
 
@@ -454,6 +464,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		csv_num(f, x->peer_busy, 3);
 		csv_num(f, x->mpps_shared, 4);
 		fprintf(f, ",%u", x->n_shared);
+		csv_num(f, x->c2c_cost, 6);
 		fputc('\n', f);
 	}
 	if (f != stdout)

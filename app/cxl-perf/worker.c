@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include "cxl_perf.h"
@@ -175,6 +176,27 @@ make_frames(struct rte_mempool *mp, struct rte_mbuf **pkts, unsigned int n,
 
 /* ---- jobs ---- */
 
+/* Between two rounds of bursts: a core-to-core probe asked for? (probe.c)
+ * True when it ran, so the caller restarts its busy clock. */
+static inline bool
+c2c_poll(struct perf_worker *w)
+{
+	if (likely(w->c2c == NULL ||
+		   __atomic_load_n(&w->c2c->req, __ATOMIC_RELAXED) == w->c2c_seen))
+		return false;
+	return perf_c2c_poll(w);
+}
+
+static int
+job_idle(struct perf_worker *w)
+{
+	while (!*w->stop) {
+		c2c_poll(w);
+		rte_pause();
+	}
+	return 0;
+}
+
 static int
 job_tx(struct perf_worker *w)
 {
@@ -193,6 +215,8 @@ job_tx(struct perf_worker *w)
 	uint64_t t_prev = rte_rdtsc(), now;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			struct rte_mbuf **p = &pend[(size_t)i * burst];
@@ -248,6 +272,8 @@ job_rx(struct perf_worker *w)
 	unsigned int i;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n = rx_counted(w, it, pkts, &bytes);
@@ -273,6 +299,8 @@ job_reflect(struct perf_worker *w)
 	unsigned int i;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n = rx_counted(w, it, pkts, &bytes);
@@ -316,6 +344,7 @@ job_lat(struct perf_worker *w)
 		w->items[i].last_rx_tsc = rte_rdtsc();
 	}
 	while (!*w->stop) {
+		c2c_poll(w);
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n, sent;
@@ -395,6 +424,8 @@ perf_worker_main(void *arg)
 		return job_reflect(w);
 	case PERF_JOB_LAT:
 		return job_lat(w);
+	case PERF_JOB_IDLE:
+		return job_idle(w);
 	default:
 		return 0;
 	}
