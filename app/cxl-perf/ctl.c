@@ -109,7 +109,7 @@ perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit)
 
 int
 perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
-	     unsigned int nb_cards, enum perf_job job, unsigned int pkt_len)
+	     unsigned int nb_cards, uint32_t mode, unsigned int pkt_len)
 {
 	uint64_t end = rte_get_timer_cycles() + (uint64_t)(CMD_TIMEOUT_S * rte_get_timer_hz());
 	uint32_t seq = c->cmd_seq + 1;
@@ -117,7 +117,7 @@ perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
 	c->cmd = cmd;
 	c->tp = tp;
 	c->nb_cards = nb_cards;
-	c->job = job;
+	c->mode = mode;
 	c->pkt_len = pkt_len;
 	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&c->ack_seq, __ATOMIC_ACQUIRE) != seq) {

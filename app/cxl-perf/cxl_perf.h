@@ -7,10 +7,11 @@
  *   options.c  command line -> struct perf_options
  *   ports.c    cards (pairs of ethdev ports) of each transport, xstats
  *   worker.c   lcore loops: generator, sink, reflector, latency generator
+ *   modes.c    the runner table: one runner per --mode, with its hooks
  *   ctl.c      the control file two processes (--role gen/peer) share
  *   probe.c    core-to-core round trip between the worker lcores (placement)
  *   report.c   table, JSON, CSV
- *   main.c     EAL, the runner table and the sweep
+ *   main.c     EAL, one measuring point (run_point) and the sweep
  */
 #ifndef CXL_PERF_H
 #define CXL_PERF_H
@@ -18,6 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include <jansson.h>
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
@@ -26,6 +30,7 @@
 #define PERF_MAX_QUEUES 16
 #define PERF_MAX_SIZES 16
 #define PERF_MAX_LCORES 16
+#define PERF_MAX_MODES 8      /* entries of perf_runners[] (modes.c) */
 #define PERF_MAX_SAMPLES 3600
 #define PERF_MAX_BURST 256
 #define PERF_MAX_FRAME 9216
@@ -44,13 +49,6 @@ enum perf_tp {
 	PERF_TP_COUNT,
 };
 
-/* What is measured. */
-enum perf_mode {
-	PERF_MODE_THROUGHPUT = 0, /* generator tx-only, sink rx-only */
-	PERF_MODE_LATENCY,        /* generator timestamps, reflector echoes */
-	PERF_MODE_COUNT,
-};
-
 /* Which ends of the cards this process drives. */
 enum perf_role {
 	PERF_ROLE_BOTH = 0, /* one process, both ends */
@@ -64,19 +62,13 @@ enum perf_end {
 	PERF_END_DEVICE = 1, /* cxlmem role=device, memif role=client */
 };
 
-/* What an lcore does with its (port, queue) items. */
-enum perf_job {
-	PERF_JOB_NONE = 0,
-	PERF_JOB_TX,      /* throughput generator */
-	PERF_JOB_RX,      /* sink */
-	PERF_JOB_REFLECT, /* echo back what arrives */
-	PERF_JOB_LAT,     /* latency generator */
-	PERF_JOB_IDLE,    /* nothing but the core-to-core probe */
-};
+struct perf_worker;
+/* What an lcore does with its (port, queue) items until *w->stop: 0 or -1. */
+typedef int (*perf_job_fn)(struct perf_worker *w);
 
 struct perf_options {
 	enum perf_role role;
-	bool mode_on[PERF_MODE_COUNT];
+	bool mode_on[PERF_MAX_MODES];       /* by index of perf_runners[] */
 	bool tp_on[PERF_TP_COUNT];          /* cxlmem always; --compare adds */
 	char *card_args[PERF_MAX_CARDS];    /* --card, without role */
 	unsigned int nb_card_args;
@@ -175,7 +167,7 @@ struct perf_item {
 
 /* What one lcore runs during one measuring point. */
 struct perf_worker {
-	enum perf_job job;
+	perf_job_fn job;
 	unsigned int lcore;
 	struct perf_item items[PERF_MAX_CARDS * PERF_MAX_QUEUES];
 	unsigned int nb_items;
@@ -197,7 +189,7 @@ struct perf_worker {
 /* One measured point. */
 struct perf_result {
 	enum perf_tp tp;
-	enum perf_mode mode;
+	unsigned int mode;           /* index of its runner in perf_runners[] */
 	bool scaling;                /* a row of the cards-scaling table */
 	int card;                    /* -1: aggregate of nb_cards, else a card */
 	unsigned int nb_cards;
@@ -225,11 +217,103 @@ struct perf_result {
 	double p50, p90, p99, p999, max_ns, min_ns, mean_ns;
 };
 
+struct perf_ctl;
+
+/* Counters of the cards of one transport at one instant (main.c). */
+struct perf_snap {
+	uint64_t tx_pkts[PERF_MAX_CARDS], tx_bytes[PERF_MAX_CARDS];  /* generator end */
+	uint64_t rx_pkts[PERF_MAX_CARDS], rx_bytes[PERF_MAX_CARDS];  /* peer end */
+	uint64_t back_pkts[PERF_MAX_CARDS];                          /* generator end rx */
+	uint64_t tx_full[PERF_MAX_CARDS], lost[PERF_MAX_CARDS];
+	uint64_t gen_cyc[PERF_MAX_CARDS], peer_cyc[PERF_MAX_CARDS];
+	uint64_t gen_c2c[PERF_MAX_CARDS], peer_c2c[PERF_MAX_CARDS];  /* probe ns */
+	struct perf_portsnap port[PERF_MAX_CARDS][2];
+	double t;                                                    /* seconds */
+};
+
+/* The state of a run (main.c), as the runners' hooks see it. */
+struct perf_env {
+	struct perf_options o;
+	struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS];
+	unsigned int nb_cards[PERF_TP_COUNT];
+	struct rte_mempool *mp;
+	struct perf_ctl *ctl;        /* two processes: the control file, else NULL */
+	/* counters of the ends this process holds: [tp][card][queue][end] */
+	struct perf_qstats qs[PERF_TP_COUNT][PERF_MAX_CARDS][PERF_MAX_QUEUES][2];
+	struct perf_worker gen_w[PERF_MAX_LCORES], peer_w[PERF_MAX_LCORES];
+	unsigned int nb_gen_w, nb_peer_w;
+	struct perf_hist *hist[PERF_MAX_LCORES]; /* one per generator lcore */
+	volatile int stop_gen, stop_peer, measuring;
+	struct perf_result *res;
+	unsigned int nb_res, cap_res;
+	double c2c_idle_ns;
+	uint32_t run_id;
+	struct perf_c2c *c2c;        /* the probe: c2c_local, or in the ctl file */
+	struct perf_c2c c2c_local;
+};
+
+/* One measuring point, as run_point() hands it to the hooks. */
+struct perf_point {
+	unsigned int mode;           /* index of the runner */
+	enum perf_tp tp;
+	unsigned int nb_cards;       /* cards [0, nb_cards) of tp */
+	unsigned int pkt_len;
+	unsigned int round;
+	bool scaling;
+	double secs;                 /* measured time, s1.t - s0.t */
+	/* counters before the start, at the start and end of the measured
+	 * time, and after the drain */
+	const struct perf_snap *init, *s0, *s1, *end;
+};
+
+/*
+ * A mode: what the two ends run and the hooks run_point() calls, in order:
+ *   prepare   before the lcores start (optional)
+ *   sample    the point's rate over one sample [a, b], Mpps (the near/far
+ *             medians are taken over these)
+ *   drain     after the generator stopped, before the receiver is stopped
+ *   fill      the mode's figures of one result row (cards [lo, hi); card -1
+ *             is the aggregate): run_point() has set the counts, window
+ *             traffic and placement; fill adjusts the counts it defines
+ *             differently, sets drops, cost per packet, latency
+ *   key       the figure whose median round is kept (--rounds)
+ *   table     prints the mode's section of the text report (optional)
+ *   json      adds the mode's own members to a result's JSON (optional)
+ * perf_runners[] (modes.c) lists them; --mode takes name or alias; the
+ * first runner is the default mode and the one the cards-scaling table runs.
+ */
+struct perf_runner {
+	const char *name;
+	const char *alias;
+	perf_job_fn gen_job;         /* lcore loop of the generator end */
+	perf_job_fn peer_job;        /* lcore loop of the other end */
+	void (*prepare)(struct perf_env *env, const struct perf_point *pt);
+	double (*sample)(const struct perf_snap *a, const struct perf_snap *b,
+			 unsigned int nb_cards);
+	void (*drain)(struct perf_env *env, const struct perf_point *pt);
+	void (*fill)(struct perf_env *env, const struct perf_point *pt, unsigned int lo,
+		     unsigned int hi, struct perf_result *r);
+	double (*key)(const struct perf_result *r);
+	void (*table)(FILE *f, const struct perf_options *o, const struct perf_result *r,
+		      unsigned int n, unsigned int mode);
+	void (*json)(json_t *e, const struct perf_result *r);
+};
+
+/* modes.c */
+extern const struct perf_runner perf_runners[];
+extern const unsigned int perf_nb_runners;
+
+/* main.c, for the hooks */
+double perf_now_s(void);
+void perf_read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards,
+			struct perf_snap *s);
+uint64_t perf_rx_sum(const struct perf_snap *s, unsigned int nb_cards);
+
 /* options.c */
 int perf_options_parse(struct perf_options *o, int argc, char **argv);
 void perf_options_usage(const char *prog);
 const char *perf_tp_name(enum perf_tp tp);
-const char *perf_mode_name(enum perf_mode m);
+const char *perf_mode_name(unsigned int mode);
 
 /* ports.c */
 int perf_cards_create(const struct perf_options *o,
@@ -243,8 +327,13 @@ void perf_cards_close(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
 		      const unsigned int nb_cards[PERF_TP_COUNT], bool keep_files);
 void perf_port_snap(uint16_t port, struct perf_portsnap *s);
 
-/* worker.c */
+/* worker.c: the lcore loops */
 int perf_worker_main(void *arg);
+int perf_job_tx(struct perf_worker *w);      /* throughput generator: tx-only */
+int perf_job_rx(struct perf_worker *w);      /* sink: rx-only */
+int perf_job_reflect(struct perf_worker *w); /* echo back what arrives */
+int perf_job_lat(struct perf_worker *w);     /* latency generator */
+int perf_job_idle(struct perf_worker *w);    /* nothing but the probe */
 void perf_hist_add(struct perf_hist *h, uint64_t v);
 void perf_hist_merge(struct perf_hist *dst, const struct perf_hist *src);
 uint64_t perf_hist_percentile(const struct perf_hist *h, double pct);
@@ -261,6 +350,7 @@ enum perf_cmd {
 
 #define PERF_CTL_MAGIC 0x4c544366726570ull /* "perfCTL" */
 #define PERF_CTL_VERSION 2u
+#define PERF_CTL_IDLE UINT32_MAX /* START: only the core-to-core probe */
 
 struct perf_ctl {
 	uint64_t magic;
@@ -271,7 +361,7 @@ struct perf_ctl {
 	uint32_t cmd;
 	uint32_t tp;
 	uint32_t nb_cards;
-	uint32_t job;
+	uint32_t mode;           /* runner whose peer job to run, or PERF_CTL_IDLE */
 	uint32_t pkt_len;
 	/* peer -> generator */
 	uint32_t ack_seq __rte_cache_aligned;
@@ -289,7 +379,7 @@ struct perf_ctl *perf_ctl_create(const char *path);
 struct perf_ctl *perf_ctl_attach(const char *path, double timeout_s, volatile int *quit);
 int perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit);
 int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
-		 unsigned int nb_cards, enum perf_job job, unsigned int pkt_len);
+		 unsigned int nb_cards, uint32_t mode, unsigned int pkt_len);
 void perf_ctl_close(struct perf_ctl *c, const char *path, bool owner);
 
 /* probe.c */
@@ -308,5 +398,8 @@ int perf_report_json(const char *path, const struct perf_options *o,
 		     const struct perf_result *r, unsigned int n, double c2c_idle_ns);
 int perf_report_csv(const char *path, const struct perf_result *r, unsigned int n);
 double perf_median(double *v, unsigned int n);
+const char *perf_fmt(char *buf, size_t len, int width, int prec, double v);
+json_t *perf_jnum(double v);
+double perf_win_x(const struct perf_result *r);
 
 #endif /* CXL_PERF_H */

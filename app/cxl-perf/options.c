@@ -18,11 +18,6 @@ static const char *const tp_names[PERF_TP_COUNT] = {
 	[PERF_TP_RING] = "ring",
 };
 
-static const char *const mode_names[PERF_MODE_COUNT] = {
-	[PERF_MODE_THROUGHPUT] = "throughput",
-	[PERF_MODE_LATENCY] = "latency",
-};
-
 const char *
 perf_tp_name(enum perf_tp tp)
 {
@@ -30,9 +25,9 @@ perf_tp_name(enum perf_tp tp)
 }
 
 const char *
-perf_mode_name(enum perf_mode m)
+perf_mode_name(unsigned int mode)
 {
-	return m < PERF_MODE_COUNT ? mode_names[m] : "?";
+	return mode < perf_nb_runners ? perf_runners[mode].name : "?";
 }
 
 static const unsigned int full_sweep[] = {64, 128, 256, 512, 1024, 1518, 4096, 9000};
@@ -40,6 +35,8 @@ static const unsigned int full_sweep[] = {64, 128, 256, 512, 1024, 1518, 4096, 9
 void
 perf_options_usage(const char *prog)
 {
+	unsigned int i;
+
 	printf("Usage: %s [EAL options] -- [options]\n"
 	"\n"
 	"Cards (each a window with a host end and a device end):\n"
@@ -63,8 +60,14 @@ perf_options_usage(const char *prog)
 	"                      or the first worker with --role peer)\n"
 	"  --tag NAME          names the control file, sockets, windows (default cxl-perf)\n"
 	"\n"
-	"Workload:\n"
-	"  --mode throughput|latency|all   (default throughput)\n"
+	"Workload:\n", prog);
+	printf("  --mode MODE|all     what to measure (default %s); MODE is one of:\n"
+	       "                     ", perf_runners[0].name);
+	for (i = 0; i < perf_nb_runners; i++)
+		printf(" %s%s%s%s", perf_runners[i].name, perf_runners[i].alias ? " (" : "",
+		       perf_runners[i].alias ? perf_runners[i].alias : "",
+		       perf_runners[i].alias ? ")" : "");
+	printf("\n"
 	"  --sizes LIST|full   frame lengths in bytes, no FCS (default full:\n"
 	"                      64,128,256,512,1024,1518,4096,9000)\n"
 	"  --warmup SEC        per point, not measured (default 1)\n"
@@ -84,7 +87,7 @@ perf_options_usage(const char *prog)
 	"                      the first peer lcore, a few microseconds a second)\n"
 	"  --c2c-split NS      near/far threshold of the probe (default 250)\n"
 	"  --keep-files        keep generated window files\n"
-	"  -h, --help\n", prog);
+	"  -h, --help\n");
 }
 
 static int
@@ -195,7 +198,7 @@ set_defaults(struct perf_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->role = PERF_ROLE_BOTH;
-	o->mode_on[PERF_MODE_THROUGHPUT] = true;
+	o->mode_on[0] = true;
 	o->tp_on[PERF_TP_CXLMEM] = true;
 	o->nb_queues = 1;
 	o->gen_end = PERF_END_HOST;
@@ -340,17 +343,21 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		case OPT_CTL:
 			rte_strlcpy(o->ctl_path, optarg, sizeof(o->ctl_path));
 			break;
-		case OPT_MODE:
-			memset(o->mode_on, 0, sizeof(o->mode_on));
-			if (strcmp(optarg, "throughput") == 0 || strcmp(optarg, "tput") == 0)
-				o->mode_on[PERF_MODE_THROUGHPUT] = true;
-			else if (strcmp(optarg, "latency") == 0 || strcmp(optarg, "lat") == 0)
-				o->mode_on[PERF_MODE_LATENCY] = true;
-			else if (strcmp(optarg, "all") == 0)
-				o->mode_on[PERF_MODE_THROUGHPUT] = o->mode_on[PERF_MODE_LATENCY] = true;
-			else
+		case OPT_MODE: {
+			unsigned int m;
+			bool all = strcmp(optarg, "all") == 0, found = all;
+
+			for (m = 0; m < perf_nb_runners; m++) {
+				const struct perf_runner *run = &perf_runners[m];
+
+				o->mode_on[m] = all || strcmp(optarg, run->name) == 0 ||
+						(run->alias && strcmp(optarg, run->alias) == 0);
+				found |= o->mode_on[m];
+			}
+			if (!found)
 				goto bad;
 			break;
+		}
 		case OPT_SIZES:
 			if (strcmp(optarg, "full") == 0) {
 				memcpy(o->sizes, full_sweep, sizeof(full_sweep));

@@ -108,8 +108,8 @@ scale_ratio(const struct perf_result *r, unsigned int n, const struct perf_resul
 	return perf_median(v, k);
 }
 
-static double
-win_x(const struct perf_result *r)
+double
+perf_win_x(const struct perf_result *r)
 {
 	if (isnan(r->win_wr_per_pkt) || isnan(r->win_rd_per_pkt))
 		return NAN;
@@ -125,8 +125,8 @@ efficiency(const struct perf_result *r)
 }
 
 /* "%*.*f" or NA */
-static const char *
-fmt(char *buf, size_t len, int width, int prec, double v)
+const char *
+perf_fmt(char *buf, size_t len, int width, int prec, double v)
 {
 	if (isnan(v))
 		snprintf(buf, len, "%*s", width, "NA");
@@ -153,51 +153,10 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		o->nb_queues, o->burst, o->gen_end == PERF_END_HOST ? "host" : "device",
 		o->warmup_s, o->measure_s, o->rounds, o->c2c_split_ns, PERF_C2C_SHARED_NS);
 
-	any = false;
-	for (i = 0; i < n; i++) {
-		const struct perf_result *x = &r[i];
-
-		if (!x->selected || x->scaling || x->mode != PERF_MODE_THROUGHPUT)
-			continue;
-		if (!any)
-			fprintf(f, "\n== throughput ==\n%6s %-8s %5s %9s %9s %8s %10s %8s %8s %6s %7s %9s %9s %13s %13s %s\n",
-				"size", "port", "card", "tx Mpps", "rx Mpps", "Gbps", "drops",
-				"winwr/pk", "winrd/pk", "x", "c2c ns", "near Mpps", "far Mpps",
-				"gen cyc/pk", "peer cyc/pk", "samples n/f/s");
-		any = true;
-		fprintf(f, "%6u %-8s %5s %s %s %s %10" PRIu64 " %s %s %s %s %s %s %s(%s%%) %s(%s%%) %u/%u/%u\n",
-			x->pkt_len, perf_tp_name(x->tp),
-			x->card < 0 ? (x->nb_cards > 1 ? "all" : "-") :
-				(snprintf(b[11], 32, "%d", x->card), b[11]),
-			fmt(b[0], 32, 9, 3, x->tx_mpps), fmt(b[1], 32, 9, 3, x->rx_mpps),
-			fmt(b[2], 32, 8, 2, x->gbps), x->drops,
-			fmt(b[3], 32, 8, 1, x->win_wr_per_pkt), fmt(b[4], 32, 8, 1, x->win_rd_per_pkt),
-			fmt(b[5], 32, 6, 3, win_x(x)), fmt(b[6], 32, 7, 0, x->c2c_ns),
-			fmt(b[7], 32, 9, 3, x->mpps_near), fmt(b[8], 32, 9, 3, x->mpps_far),
-			fmt(b[9], 32, 7, 0, x->gen_cyc_per_pkt), fmt(b[10], 32, 3, 0, x->gen_busy * 100),
-			fmt(b[12], 32, 7, 0, x->peer_cyc_per_pkt),
-			fmt(b[13], 32, 3, 0, x->peer_busy * 100), x->n_near, x->n_far, x->n_shared);
-	}
-
-	any = false;
-	for (i = 0; i < n; i++) {
-		const struct perf_result *x = &r[i];
-
-		if (!x->selected || x->scaling || x->mode != PERF_MODE_LATENCY || x->card >= 0)
-			continue;
-		if (!any)
-			fprintf(f, "\n== latency (round trip, %u in flight per queue) ==\n"
-				"%6s %-8s %9s %8s %8s %8s %8s %9s %8s %7s %8s %8s\n",
-				o->inflight, "size", "port", "RTT/s M", "p50 ns", "p90 ns", "p99 ns",
-				"p99.9 ns", "max ns", "lost", "c2c ns", "winwr/pk", "winrd/pk");
-		any = true;
-		fprintf(f, "%6u %-8s %s %s %s %s %s %s %8" PRIu64 " %s %s %s\n",
-			x->pkt_len, perf_tp_name(x->tp), fmt(b[0], 32, 9, 3, x->rx_mpps),
-			fmt(b[1], 32, 8, 0, x->p50), fmt(b[2], 32, 8, 0, x->p90),
-			fmt(b[3], 32, 8, 0, x->p99), fmt(b[4], 32, 8, 0, x->p999),
-			fmt(b[5], 32, 9, 0, x->max_ns), x->lost, fmt(b[6], 32, 7, 0, x->c2c_ns),
-			fmt(b[7], 32, 8, 1, x->win_wr_per_pkt), fmt(b[8], 32, 8, 1, x->win_rd_per_pkt));
-	}
+	/* each mode's own section, in the order of the runner table */
+	for (i = 0; i < perf_nb_runners; i++)
+		if (perf_runners[i].table != NULL)
+			perf_runners[i].table(f, o, r, n, i);
 
 	for (tp = PERF_TP_MEMIF; tp < PERF_TP_COUNT; tp++) {
 		if (!o->tp_on[tp] || !o->tp_on[PERF_TP_CXLMEM])
@@ -215,12 +174,12 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 					"Mpps far");
 			any = true;
 			fprintf(f, "%6u %-10s %s %s %s %s %s %s\n", x->pkt_len, perf_mode_name(x->mode),
-				fmt(b[0], 32, 7, 2, ratio(r, n, x, tp, RM_MPPS)),
-				fmt(b[1], 32, 7, 2, ratio(r, n, x, tp, RM_GBPS)),
-				fmt(b[2], 32, 7, 2, ratio(r, n, x, tp, RM_P50)),
-				fmt(b[3], 32, 7, 2, ratio(r, n, x, tp, RM_P99)),
-				fmt(b[4], 32, 9, 2, ratio(r, n, x, tp, RM_NEAR)),
-				fmt(b[5], 32, 9, 2, ratio(r, n, x, tp, RM_FAR)));
+				perf_fmt(b[0], 32, 7, 2, ratio(r, n, x, tp, RM_MPPS)),
+				perf_fmt(b[1], 32, 7, 2, ratio(r, n, x, tp, RM_GBPS)),
+				perf_fmt(b[2], 32, 7, 2, ratio(r, n, x, tp, RM_P50)),
+				perf_fmt(b[3], 32, 7, 2, ratio(r, n, x, tp, RM_P99)),
+				perf_fmt(b[4], 32, 9, 2, ratio(r, n, x, tp, RM_NEAR)),
+				perf_fmt(b[5], 32, 9, 2, ratio(r, n, x, tp, RM_FAR)));
 		}
 	}
 
@@ -237,9 +196,9 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		any = true;
 		fprintf(f, "%5u %-8s %5s %s %s %s %s\n", x->nb_cards, perf_tp_name(x->tp),
 			x->card < 0 ? "all" : (snprintf(b[11], 32, "%d", x->card), b[11]),
-			fmt(b[0], 32, 9, 3, x->rx_mpps), fmt(b[1], 32, 8, 2, x->gbps),
-			fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
-			fmt(b[3], 32, 7, 0, x->c2c_ns));
+			perf_fmt(b[0], 32, 9, 3, x->rx_mpps), perf_fmt(b[1], 32, 8, 2, x->gbps),
+			perf_fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
+			perf_fmt(b[3], 32, 7, 0, x->c2c_ns));
 	}
 
 	cost = NAN;
@@ -248,12 +207,12 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 			cost = r[i].c2c_cost;
 	if (o->c2c)
 		fprintf(f, "\n# core-to-core probe: at most %s %% of a worker lcore's time at any point\n",
-			fmt(b[0], 32, 0, 3, cost * 100));
+			perf_fmt(b[0], 32, 0, 3, cost * 100));
 	fflush(f);
 }
 
-static json_t *
-jnum(double v)
+json_t *
+perf_jnum(double v)
 {
 	return isnan(v) || isinf(v) ? json_null() : json_real(v);
 }
@@ -287,7 +246,7 @@ perf_report_json(const char *path, const struct perf_options *o,
 	json_object_set_new(root, "date", json_string(date));
 	json_object_set_new(root, "host", json_string(host));
 	json_object_set_new(root, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-	json_object_set_new(root, "c2c_idle_ns", jnum(c2c_idle_ns));
+	json_object_set_new(root, "c2c_idle_ns", perf_jnum(c2c_idle_ns));
 
 	for (i = 0; i < o->nb_sizes; i++)
 		json_array_append_new(sizes, json_integer(o->sizes[i]));
@@ -325,47 +284,35 @@ perf_report_json(const char *path, const struct perf_options *o,
 		json_object_set_new(e, "card", x->card < 0 ? json_string("all") : json_integer(x->card));
 		json_object_set_new(e, "pkt_len", json_integer(x->pkt_len));
 		json_object_set_new(e, "round", json_integer(x->round));
-		json_object_set_new(e, "seconds", jnum(x->secs));
+		json_object_set_new(e, "seconds", perf_jnum(x->secs));
 		json_object_set_new(e, "tx_pkts", json_integer((json_int_t)x->tx_pkts));
 		json_object_set_new(e, "rx_pkts", json_integer((json_int_t)x->rx_pkts));
-		json_object_set_new(e, "tx_mpps", jnum(x->tx_mpps));
-		json_object_set_new(e, "rx_mpps", jnum(x->rx_mpps));
-		json_object_set_new(e, "gbps", jnum(x->gbps));
+		json_object_set_new(e, "tx_mpps", perf_jnum(x->tx_mpps));
+		json_object_set_new(e, "rx_mpps", perf_jnum(x->rx_mpps));
+		json_object_set_new(e, "gbps", perf_jnum(x->gbps));
 		json_object_set_new(e, "drops", json_integer((json_int_t)x->drops));
 		json_object_set_new(e, "tx_full", json_integer((json_int_t)x->tx_full));
-		json_object_set_new(e, "win_wr_per_pkt", jnum(x->win_wr_per_pkt));
-		json_object_set_new(e, "win_rd_per_pkt", jnum(x->win_rd_per_pkt));
-		json_object_set_new(e, "win_x_payload", jnum(win_x(x)));
-		json_object_set_new(e, "efficiency", jnum(efficiency(x)));
-		json_object_set_new(e, "c2c_ns", jnum(x->c2c_ns));
-		json_object_set_new(e, "mpps_near", jnum(x->mpps_near));
+		json_object_set_new(e, "win_wr_per_pkt", perf_jnum(x->win_wr_per_pkt));
+		json_object_set_new(e, "win_rd_per_pkt", perf_jnum(x->win_rd_per_pkt));
+		json_object_set_new(e, "win_x_payload", perf_jnum(perf_win_x(x)));
+		json_object_set_new(e, "efficiency", perf_jnum(efficiency(x)));
+		json_object_set_new(e, "c2c_ns", perf_jnum(x->c2c_ns));
+		json_object_set_new(e, "mpps_near", perf_jnum(x->mpps_near));
 		json_object_set_new(e, "n_near", json_integer(x->n_near));
-		json_object_set_new(e, "mpps_far", jnum(x->mpps_far));
+		json_object_set_new(e, "mpps_far", perf_jnum(x->mpps_far));
 		json_object_set_new(e, "n_far", json_integer(x->n_far));
-		json_object_set_new(e, "mpps_shared", jnum(x->mpps_shared));
+		json_object_set_new(e, "mpps_shared", perf_jnum(x->mpps_shared));
 		json_object_set_new(e, "n_shared", json_integer(x->n_shared));
-		json_object_set_new(e, "load1", jnum(x->load1));
-		json_object_set_new(e, "gen_cyc_per_pkt", jnum(x->gen_cyc_per_pkt));
-		json_object_set_new(e, "peer_cyc_per_pkt", jnum(x->peer_cyc_per_pkt));
-		json_object_set_new(e, "gen_busy", jnum(x->gen_busy));
-		json_object_set_new(e, "peer_busy", jnum(x->peer_busy));
-		json_object_set_new(e, "c2c_cost", jnum(x->c2c_cost));
-		if (x->mode == PERF_MODE_LATENCY && x->card < 0) {
-			json_t *l = json_object();
-
-			json_object_set_new(l, "samples", json_integer((json_int_t)x->lat_samples));
-			json_object_set_new(l, "lost", json_integer((json_int_t)x->lost));
-			json_object_set_new(l, "min", jnum(x->min_ns));
-			json_object_set_new(l, "mean", jnum(x->mean_ns));
-			json_object_set_new(l, "p50", jnum(x->p50));
-			json_object_set_new(l, "p90", jnum(x->p90));
-			json_object_set_new(l, "p99", jnum(x->p99));
-			json_object_set_new(l, "p99_9", jnum(x->p999));
-			json_object_set_new(l, "max", jnum(x->max_ns));
-			json_object_set_new(e, "latency_ns", l);
-		}
+		json_object_set_new(e, "load1", perf_jnum(x->load1));
+		json_object_set_new(e, "gen_cyc_per_pkt", perf_jnum(x->gen_cyc_per_pkt));
+		json_object_set_new(e, "peer_cyc_per_pkt", perf_jnum(x->peer_cyc_per_pkt));
+		json_object_set_new(e, "gen_busy", perf_jnum(x->gen_busy));
+		json_object_set_new(e, "peer_busy", perf_jnum(x->peer_busy));
+		json_object_set_new(e, "c2c_cost", perf_jnum(x->c2c_cost));
+		if (perf_runners[x->mode].json != NULL)
+			perf_runners[x->mode].json(e, x);
 		if (x->scaling && x->card < 0)
-			json_object_set_new(e, "vs_one_card", jnum(scale_ratio(r, n, x)));
+			json_object_set_new(e, "vs_one_card", perf_jnum(scale_ratio(r, n, x)));
 		json_array_append_new(arr, e);
 
 		if (x->tp != PERF_TP_CXLMEM || x->card >= 0 || x->scaling)
@@ -381,7 +328,7 @@ perf_report_json(const char *path, const struct perf_options *o,
 			json_object_set_new(q, "cards", json_integer(x->nb_cards));
 			json_object_set_new(q, "versus", json_string(perf_tp_name(tp)));
 			for (m = 0; m < RM_COUNT; m++)
-				json_object_set_new(q, rm_names[m], jnum(ratio(r, n, x, tp, m)));
+				json_object_set_new(q, rm_names[m], perf_jnum(ratio(r, n, x, tp, m)));
 			json_array_append_new(ratios, q);
 		}
 	}
@@ -443,7 +390,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		fprintf(f, ",%" PRIu64 ",%" PRIu64, x->drops, x->tx_full);
 		csv_num(f, x->win_wr_per_pkt, 2);
 		csv_num(f, x->win_rd_per_pkt, 2);
-		csv_num(f, win_x(x), 4);
+		csv_num(f, perf_win_x(x), 4);
 		csv_num(f, efficiency(x), 4);
 		csv_num(f, x->c2c_ns, 0);
 		csv_num(f, x->mpps_near, 4);

@@ -187,8 +187,8 @@ c2c_poll(struct perf_worker *w)
 	return perf_c2c_poll(w);
 }
 
-static int
-job_idle(struct perf_worker *w)
+int
+perf_job_idle(struct perf_worker *w)
 {
 	while (!*w->stop) {
 		c2c_poll(w);
@@ -197,8 +197,8 @@ job_idle(struct perf_worker *w)
 	return 0;
 }
 
-static int
-job_tx(struct perf_worker *w)
+int
+perf_job_tx(struct perf_worker *w)
 {
 	unsigned int burst = w->burst, room = seg_room(w->mp);
 	unsigned int nsegs = perf_build_frame_segs(w->pkt_len, w->mp);
@@ -264,8 +264,8 @@ rx_counted(struct perf_worker *w, struct perf_item *it, struct rte_mbuf **pkts,
 	return n;
 }
 
-static int
-job_rx(struct perf_worker *w)
+int
+perf_job_rx(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
 	uint64_t t_prev = rte_rdtsc(), now, bytes;
@@ -291,8 +291,8 @@ job_rx(struct perf_worker *w)
 	return 0;
 }
 
-static int
-job_reflect(struct perf_worker *w)
+int
+perf_job_reflect(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
 	uint64_t t_prev = rte_rdtsc(), now, bytes;
@@ -330,8 +330,8 @@ job_reflect(struct perf_worker *w)
 	return 0;
 }
 
-static int
-job_lat(struct perf_worker *w)
+int
+perf_job_lat(struct perf_worker *w)
 {
 	unsigned int room = seg_room(w->mp);
 	unsigned int nsegs = perf_build_frame_segs(w->pkt_len, w->mp);
@@ -415,18 +415,5 @@ perf_worker_main(void *arg)
 {
 	struct perf_worker *w = arg;
 
-	switch (w->job) {
-	case PERF_JOB_TX:
-		return job_tx(w);
-	case PERF_JOB_RX:
-		return job_rx(w);
-	case PERF_JOB_REFLECT:
-		return job_reflect(w);
-	case PERF_JOB_LAT:
-		return job_lat(w);
-	case PERF_JOB_IDLE:
-		return job_idle(w);
-	default:
-		return 0;
-	}
+	return w->job != NULL ? w->job(w) : 0;
 }
