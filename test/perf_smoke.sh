@@ -11,7 +11,9 @@
 # Usage: perf_smoke.sh CXL_PERF [PLOT_SH]
 #   1. one process: cxlmem, memif and ring, two cards, 64 and 1518 B,
 #      throughput and latency, and the 1..2 cards scaling table;
-#   2. two processes (--role gen / --role peer): cxlmem and memif, 64 B;
+#   2. two processes (--role gen / --role peer): cxlmem, memif and the
+#      cxlmem-flush variant (a line of cxl-perf's transport table: cxlmem
+#      cards with coherence=flush, in windows of their own), 64 B;
 #   3. PLOT_SH on the CSV of 1, when gnuplot is installed.
 # Needs root (DPDK without hugepages), /usr/bin/python3 for the checks.
 set -eu
@@ -66,7 +68,7 @@ for r in j["results"]:
         bad.append(name + ": zero rate")
     if r["mode"] == "throughput" and r["rx_mpps"] > r["tx_mpps"] * 1.05 + 0.01:
         bad.append(name + ": received more than sent")
-    if r["transport"] == "cxlmem":
+    if r["transport"].startswith("cxlmem"):
         for k in ("win_wr_per_pkt", "win_rd_per_pkt"):
             if r[k] is None or not (r[k] >= r["pkt_len"] * 0.99):
                 bad.append(name + ": %s = %s, below the frame length" % (k, r[k]))
@@ -92,15 +94,16 @@ grep -q "cxlmem / memif" "$TMP/one.txt" || fail "no ratio table in the output"
 
 echo "perf-smoke: two processes"
 "$BIN" $EAL --file-prefix $TAG-p -l 0,1 --main-lcore 0 -- --role peer --tag $TAG \
-	--compare memif --mode all --sizes 64 >"$TMP/peer.txt" 2>&1 &
+	--compare memif,cxlmem-flush --mode all --sizes 64 >"$TMP/peer.txt" 2>&1 &
 PEER=$!
 "$BIN" $EAL --file-prefix $TAG-g -l 0,1 --main-lcore 1 -- --role gen --tag $TAG \
-	--compare memif --mode all --sizes 64 --warmup 0.2 --time 0.5 --no-progress \
+	--compare memif,cxlmem-flush --mode all --sizes 64 --warmup 0.2 --time 0.5 --no-progress \
 	--json "$TMP/two.json" --csv "$TMP/two.csv" >"$TMP/two.txt" 2>&1 ||
 	{ cat "$TMP/two.txt" "$TMP/peer.txt" >&2; fail "two-process run"; }
 wait "$PEER" || { cat "$TMP/peer.txt" >&2; fail "peer process exit status"; }
 PEER=
-check "$TMP/two.json" "$TMP/two.csv" 4
+check "$TMP/two.json" "$TMP/two.csv" 6
+grep -q "cxlmem-flush / cxlmem" "$TMP/two.txt" || fail "no variant / anchor ratio table"
 
 if [ -n "$PLOT" ] && command -v gnuplot >/dev/null 2>&1; then
 	echo "perf-smoke: plot"

@@ -108,7 +108,7 @@ perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit)
 }
 
 int
-perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
+perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
 	     unsigned int nb_cards, uint32_t mode, unsigned int pkt_len)
 {
 	uint64_t end = rte_get_timer_cycles() + (uint64_t)(CMD_TIMEOUT_S * rte_get_timer_hz());

@@ -41,13 +41,27 @@
 #define PERF_C2C_TRIPS 64
 #define PERF_MIN_FRAME 64
 
-/* Transports a card can be made of. */
-enum perf_tp {
-	PERF_TP_CXLMEM = 0,
-	PERF_TP_MEMIF,
-	PERF_TP_RING,
-	PERF_TP_COUNT,
+/* Drivers a card can be made of. */
+enum perf_drv {
+	PERF_DRV_CXLMEM = 0, /* net_cxlmem: a window, role=host and role=device */
+	PERF_DRV_MEMIF,      /* net_memif: a socket, role=server and role=client */
+	PERF_DRV_RING,       /* net_ring: rte_rings crossed, one process only */
 };
+
+/*
+ * A transport: the cards of one driver with the devargs they get; one line
+ * of perf_transports[] (ports.c) each, selected by name with --compare or
+ * --transports.  The first line is net_cxlmem as it comes: the anchor every
+ * other transport is compared with; a variant of it (a devarg such as
+ * coherence=flush) is one more line with the same driver.
+ */
+struct perf_transport {
+	const char *name;     /* option name; "transport" of the JSON and CSV */
+	enum perf_drv drv;
+	const char *devargs;  /* added to both ends' devargs (cxlmem, memif) */
+};
+#define PERF_MAX_TP 8         /* entries of perf_transports[] */
+#define PERF_TP_CXLMEM 0      /* index of the anchor */
 
 /* Which ends of the cards this process drives. */
 enum perf_role {
@@ -69,7 +83,7 @@ typedef int (*perf_job_fn)(struct perf_worker *w);
 struct perf_options {
 	enum perf_role role;
 	bool mode_on[PERF_MAX_MODES];       /* by index of perf_runners[] */
-	bool tp_on[PERF_TP_COUNT];          /* cxlmem always; --compare adds */
+	bool tp_on[PERF_MAX_TP];            /* by index of perf_transports[] */
 	char *card_args[PERF_MAX_CARDS];    /* --card, without role */
 	unsigned int nb_card_args;
 	unsigned int nb_gen_cards;          /* --cards N */
@@ -101,7 +115,7 @@ struct perf_options {
 
 /* One card: a window (or memif socket, or ring pair) and its two ports. */
 struct perf_card {
-	enum perf_tp tp;
+	unsigned int tp;
 	unsigned int idx;
 	char name[32];
 	uint16_t port[2];            /* RTE_MAX_ETHPORTS: end not in this process */
@@ -188,7 +202,7 @@ struct perf_worker {
 
 /* One measured point. */
 struct perf_result {
-	enum perf_tp tp;
+	unsigned int tp;
 	unsigned int mode;           /* index of its runner in perf_runners[] */
 	bool scaling;                /* a row of the cards-scaling table */
 	int card;                    /* -1: aggregate of nb_cards, else a card */
@@ -234,12 +248,12 @@ struct perf_snap {
 /* The state of a run (main.c), as the runners' hooks see it. */
 struct perf_env {
 	struct perf_options o;
-	struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS];
-	unsigned int nb_cards[PERF_TP_COUNT];
+	struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS];
+	unsigned int nb_cards[PERF_MAX_TP];
 	struct rte_mempool *mp;
 	struct perf_ctl *ctl;        /* two processes: the control file, else NULL */
 	/* counters of the ends this process holds: [tp][card][queue][end] */
-	struct perf_qstats qs[PERF_TP_COUNT][PERF_MAX_CARDS][PERF_MAX_QUEUES][2];
+	struct perf_qstats qs[PERF_MAX_TP][PERF_MAX_CARDS][PERF_MAX_QUEUES][2];
 	struct perf_worker gen_w[PERF_MAX_LCORES], peer_w[PERF_MAX_LCORES];
 	unsigned int nb_gen_w, nb_peer_w;
 	struct perf_hist *hist[PERF_MAX_LCORES]; /* one per generator lcore */
@@ -255,7 +269,7 @@ struct perf_env {
 /* One measuring point, as run_point() hands it to the hooks. */
 struct perf_point {
 	unsigned int mode;           /* index of the runner */
-	enum perf_tp tp;
+	unsigned int tp;
 	unsigned int nb_cards;       /* cards [0, nb_cards) of tp */
 	unsigned int pkt_len;
 	unsigned int round;
@@ -305,26 +319,29 @@ extern const unsigned int perf_nb_runners;
 
 /* main.c, for the hooks */
 double perf_now_s(void);
-void perf_read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards,
+void perf_read_counters(struct perf_env *env, unsigned int tp, unsigned int nb_cards,
 			struct perf_snap *s);
 uint64_t perf_rx_sum(const struct perf_snap *s, unsigned int nb_cards);
 
 /* options.c */
 int perf_options_parse(struct perf_options *o, int argc, char **argv);
 void perf_options_usage(const char *prog);
-const char *perf_tp_name(enum perf_tp tp);
+const char *perf_tp_name(unsigned int tp);
+int perf_tp_lookup(const char *name);
 const char *perf_mode_name(unsigned int mode);
 
 /* ports.c */
+extern const struct perf_transport perf_transports[];
+extern const unsigned int perf_nb_transports;
 int perf_cards_create(const struct perf_options *o,
-		      struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-		      unsigned int nb_cards[PERF_TP_COUNT],
+		      struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+		      unsigned int nb_cards[PERF_MAX_TP],
 		      struct rte_mempool *mp);
-int perf_cards_wait_link(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-			 const unsigned int nb_cards[PERF_TP_COUNT], double timeout_s,
+int perf_cards_wait_link(struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+			 const unsigned int nb_cards[PERF_MAX_TP], double timeout_s,
 			 volatile int *quit);
-void perf_cards_close(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-		      const unsigned int nb_cards[PERF_TP_COUNT], bool keep_files);
+void perf_cards_close(struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+		      const unsigned int nb_cards[PERF_MAX_TP], bool keep_files);
 void perf_port_snap(uint16_t port, struct perf_portsnap *s);
 
 /* worker.c: the lcore loops */
@@ -368,17 +385,17 @@ struct perf_ctl {
 	int32_t ack_status;
 	uint32_t peer_pid;
 	uint32_t peer_ready;
-	struct perf_portsnap snap[PERF_TP_COUNT][PERF_MAX_CARDS];
+	struct perf_portsnap snap[PERF_MAX_TP][PERF_MAX_CARDS];
 	/* the core-to-core probe between the two processes' lcores */
 	struct perf_c2c c2c;
 	/* counters of the peer's lcores, written by them */
-	struct perf_qstats qs[PERF_TP_COUNT][PERF_MAX_CARDS][PERF_MAX_QUEUES];
+	struct perf_qstats qs[PERF_MAX_TP][PERF_MAX_CARDS][PERF_MAX_QUEUES];
 };
 
 struct perf_ctl *perf_ctl_create(const char *path);
 struct perf_ctl *perf_ctl_attach(const char *path, double timeout_s, volatile int *quit);
 int perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit);
-int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
+int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
 		 unsigned int nb_cards, uint32_t mode, unsigned int pkt_len);
 void perf_ctl_close(struct perf_ctl *c, const char *path, bool owner);
 
@@ -401,5 +418,6 @@ double perf_median(double *v, unsigned int n);
 const char *perf_fmt(char *buf, size_t len, int width, int prec, double v);
 json_t *perf_jnum(double v);
 double perf_win_x(const struct perf_result *r);
+int perf_tp_width(const struct perf_options *o);
 
 #endif /* CXL_PERF_H */

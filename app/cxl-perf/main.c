@@ -40,7 +40,7 @@ peer_end(const struct perf_options *o)
 
 /* counters of one (card, queue, end), wherever they live */
 static struct perf_qstats *
-qstats(struct perf_env *env, enum perf_tp tp, unsigned int card, unsigned int q,
+qstats(struct perf_env *env, unsigned int tp, unsigned int card, unsigned int q,
 	enum perf_end end)
 {
 	if (env->ctl != NULL && end == peer_end(&env->o))
@@ -73,7 +73,7 @@ sleep_until(double t)
 
 static unsigned int
 setup_workers(struct perf_env *env, struct perf_worker *ws, const unsigned int *lcores,
-	      unsigned int nb_lcores, enum perf_tp tp, unsigned int nb_cards,
+	      unsigned int nb_lcores, unsigned int tp, unsigned int nb_cards,
 	      enum perf_end end, perf_job_fn job, unsigned int pkt_len, volatile int *stop)
 {
 	unsigned int c, q, k = 0, i;
@@ -137,7 +137,7 @@ join(struct perf_worker *ws, unsigned int n)
 /* Start the other end's lcores (here, or the peer process's) on job: the
  * peer process looks the job up as the peer job of runner `mode`. */
 static int
-start_peer(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards, perf_job_fn job,
+start_peer(struct perf_env *env, unsigned int tp, unsigned int nb_cards, perf_job_fn job,
 	   uint32_t mode, unsigned int pkt_len, unsigned int nb_lcores)
 {
 	struct perf_options *o = &env->o;
@@ -151,7 +151,7 @@ start_peer(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards, perf_jo
 }
 
 static int
-stop_peer(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards)
+stop_peer(struct perf_env *env, unsigned int tp, unsigned int nb_cards)
 {
 	if (env->ctl != NULL)
 		return perf_ctl_cmd(env->ctl, PERF_CMD_STOP, tp, nb_cards, 0, 0);
@@ -163,7 +163,7 @@ stop_peer(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards)
 /* ---- counters of a point ---- */
 
 void
-perf_read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards,
+perf_read_counters(struct perf_env *env, unsigned int tp, unsigned int nb_cards,
 		   struct perf_snap *s)
 {
 	enum perf_end ge = env->o.gen_end, pe = peer_end(&env->o);
@@ -195,7 +195,7 @@ perf_read_counters(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards,
 }
 
 static int
-read_ports(struct perf_env *env, enum perf_tp tp, unsigned int nb_cards, struct perf_snap *s)
+read_ports(struct perf_env *env, unsigned int tp, unsigned int nb_cards, struct perf_snap *s)
 {
 	enum perf_end pe = peer_end(&env->o);
 	unsigned int c, e;
@@ -427,7 +427,7 @@ fill_results(struct perf_env *env, const struct perf_runner *run, const struct p
 
 /* one measuring point: warm-up, measure, drain; appends the results */
 static int
-run_point(struct perf_env *env, unsigned int mode, enum perf_tp tp, unsigned int nb_cards,
+run_point(struct perf_env *env, unsigned int mode, unsigned int tp, unsigned int nb_cards,
 	  unsigned int pkt_len, bool scaling, unsigned int round)
 {
 	static struct perf_snap s_init, s0, s1, s_end;
@@ -556,7 +556,7 @@ run_all(struct perf_env *env)
 			if (!o->mode_on[m])
 				continue;
 			for (s = 0; s < o->nb_sizes; s++)
-				for (tp = 0; tp < PERF_TP_COUNT; tp++) {
+				for (tp = 0; tp < perf_nb_transports; tp++) {
 					if (env->nb_cards[tp] == 0)
 						continue;
 					if (run_point(env, m, tp, env->nb_cards[tp],
@@ -567,7 +567,7 @@ run_all(struct perf_env *env)
 		if (!o->scaling)
 			continue;
 		for (k = 1; k <= env->nb_cards[PERF_TP_CXLMEM]; k++)
-			for (tp = 0; tp < PERF_TP_COUNT; tp++) {
+			for (tp = 0; tp < perf_nb_transports; tp++) {
 				if (env->nb_cards[tp] < k)
 					continue;
 				/* the first runner: throughput */
@@ -602,7 +602,7 @@ peer_loop(struct perf_env *env)
 		seen = seq;
 		switch (c->cmd) {
 		case PERF_CMD_START:
-			if (running || c->tp >= PERF_TP_COUNT || c->nb_cards > env->nb_cards[c->tp] ||
+			if (running || c->tp >= perf_nb_transports || c->nb_cards > env->nb_cards[c->tp] ||
 			    (c->mode >= perf_nb_runners && c->mode != PERF_CTL_IDLE)) {
 				status = -1;
 				break;
@@ -784,7 +784,10 @@ out:
 	 * interrupt thread may still walk it (a use-after-free seen here as a
 	 * SIGSEGV in rte_intr_fd_get at exit): with memif ports, leave the
 	 * teardown to the process exit. */
-	if (env.nb_cards[PERF_TP_MEMIF] == 0) {
+	for (i = 0; i < perf_nb_transports; i++)
+		if (perf_transports[i].drv == PERF_DRV_MEMIF && env.nb_cards[i] > 0)
+			break;
+	if (i == perf_nb_transports) {
 		rte_mempool_free(env.mp);
 		rte_eal_cleanup();
 	}

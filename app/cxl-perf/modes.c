@@ -82,22 +82,22 @@ tput_table(FILE *f, const struct perf_options *o, const struct perf_result *r,
 {
 	char b[14][32];
 	unsigned int i;
+	int w = perf_tp_width(o);
 	bool any = false;
 
-	(void)o;
 	for (i = 0; i < n; i++) {
 		const struct perf_result *x = &r[i];
 
 		if (!x->selected || x->scaling || x->mode != mode)
 			continue;
 		if (!any)
-			fprintf(f, "\n== throughput ==\n%6s %-8s %5s %9s %9s %8s %10s %8s %8s %6s %7s %9s %9s %13s %13s %s\n",
-				"size", "port", "card", "tx Mpps", "rx Mpps", "Gbps", "drops",
+			fprintf(f, "\n== throughput ==\n%6s %-*s %5s %9s %9s %8s %10s %8s %8s %6s %7s %9s %9s %13s %13s %s\n",
+				"size", w, "port", "card", "tx Mpps", "rx Mpps", "Gbps", "drops",
 				"winwr/pk", "winrd/pk", "x", "c2c ns", "near Mpps", "far Mpps",
 				"gen cyc/pk", "peer cyc/pk", "samples n/f/s");
 		any = true;
-		fprintf(f, "%6u %-8s %5s %s %s %s %10" PRIu64 " %s %s %s %s %s %s %s(%s%%) %s(%s%%) %u/%u/%u\n",
-			x->pkt_len, perf_tp_name(x->tp),
+		fprintf(f, "%6u %-*s %5s %s %s %s %10" PRIu64 " %s %s %s %s %s %s %s(%s%%) %s(%s%%) %u/%u/%u\n",
+			x->pkt_len, w, perf_tp_name(x->tp),
 			x->card < 0 ? (x->nb_cards > 1 ? "all" : "-") :
 				(snprintf(b[11], 32, "%d", x->card), b[11]),
 			perf_fmt(b[0], 32, 9, 3, x->tx_mpps), perf_fmt(b[1], 32, 9, 3, x->rx_mpps),
@@ -183,6 +183,7 @@ lat_table(FILE *f, const struct perf_options *o, const struct perf_result *r,
 {
 	char b[9][32];
 	unsigned int i;
+	int w = perf_tp_width(o);
 	bool any = false;
 
 	for (i = 0; i < n; i++) {
@@ -192,12 +193,12 @@ lat_table(FILE *f, const struct perf_options *o, const struct perf_result *r,
 			continue;
 		if (!any)
 			fprintf(f, "\n== latency (round trip, %u in flight per queue) ==\n"
-				"%6s %-8s %9s %8s %8s %8s %8s %9s %8s %7s %8s %8s\n",
-				o->inflight, "size", "port", "RTT/s M", "p50 ns", "p90 ns", "p99 ns",
+				"%6s %-*s %9s %8s %8s %8s %8s %9s %8s %7s %8s %8s\n",
+				o->inflight, "size", w, "port", "RTT/s M", "p50 ns", "p90 ns", "p99 ns",
 				"p99.9 ns", "max ns", "lost", "c2c ns", "winwr/pk", "winrd/pk");
 		any = true;
-		fprintf(f, "%6u %-8s %s %s %s %s %s %s %8" PRIu64 " %s %s %s\n",
-			x->pkt_len, perf_tp_name(x->tp), perf_fmt(b[0], 32, 9, 3, x->rx_mpps),
+		fprintf(f, "%6u %-*s %s %s %s %s %s %s %8" PRIu64 " %s %s %s\n",
+			x->pkt_len, w, perf_tp_name(x->tp), perf_fmt(b[0], 32, 9, 3, x->rx_mpps),
 			perf_fmt(b[1], 32, 8, 0, x->p50), perf_fmt(b[2], 32, 8, 0, x->p90),
 			perf_fmt(b[3], 32, 8, 0, x->p99), perf_fmt(b[4], 32, 8, 0, x->p999),
 			perf_fmt(b[5], 32, 9, 0, x->max_ns), x->lost,

@@ -12,16 +12,22 @@
 
 #include "cxl_perf.h"
 
-static const char *const tp_names[PERF_TP_COUNT] = {
-	[PERF_TP_CXLMEM] = "cxlmem",
-	[PERF_TP_MEMIF] = "memif",
-	[PERF_TP_RING] = "ring",
-};
-
 const char *
-perf_tp_name(enum perf_tp tp)
+perf_tp_name(unsigned int tp)
 {
-	return tp < PERF_TP_COUNT ? tp_names[tp] : "?";
+	return tp < perf_nb_transports ? perf_transports[tp].name : "?";
+}
+
+/* index of the transport called name, or -1 */
+int
+perf_tp_lookup(const char *name)
+{
+	unsigned int tp;
+
+	for (tp = 0; tp < perf_nb_transports; tp++)
+		if (strcmp(name, perf_transports[tp].name) == 0)
+			return (int)tp;
+	return -1;
 }
 
 const char *
@@ -47,9 +53,14 @@ perf_options_usage(const char *prog)
 	"  --win-size SIZE     size= of generated windows (default: the PMD's)\n"
 	"  --queues Q          queue pairs per card (default 1)\n"
 	"  --gen-end host|device  end that generates (default host)\n"
-	"  --compare LIST      also run memif and/or ring with the same workload\n"
+	"  --compare LIST      also run these transports with the same workload\n"
 	"                      (memif: server end = host; ring: one process only)\n"
-	"  --transports LIST   exactly these of cxlmem,memif,ring (default cxlmem)\n"
+	"  --transports LIST   exactly these transports (default %s)\n"
+	"                      transports:", prog, perf_transports[0].name);
+	for (i = 0; i < perf_nb_transports; i++)
+		printf(" %s%s%s%s", perf_transports[i].name, perf_transports[i].devargs[0] ? " (" : "",
+		       perf_transports[i].devargs, perf_transports[i].devargs[0] ? ")" : "");
+	printf("\n"
 	"\n"
 	"Processes and lcores:\n"
 	"  --role both|gen|peer  both ends here (default), or the generator /\n"
@@ -60,7 +71,7 @@ perf_options_usage(const char *prog)
 	"                      or the first worker with --role peer)\n"
 	"  --tag NAME          names the control file, sockets, windows (default cxl-perf)\n"
 	"\n"
-	"Workload:\n", prog);
+	"Workload:\n");
 	printf("  --mode MODE|all     what to measure (default %s); MODE is one of:\n"
 	       "                     ", perf_runners[0].name);
 	for (i = 0; i < perf_nb_runners; i++)
@@ -304,14 +315,11 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 
 			rte_strlcpy(buf, optarg, sizeof(buf));
 			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (strcmp(tok, "cxlmem") == 0)
-					o->tp_on[PERF_TP_CXLMEM] = true;
-				else if (strcmp(tok, "memif") == 0)
-					o->tp_on[PERF_TP_MEMIF] = true;
-				else if (strcmp(tok, "ring") == 0)
-					o->tp_on[PERF_TP_RING] = true;
-				else
+				int tp = perf_tp_lookup(tok);
+
+				if (tp < 0)
 					goto bad;
+				o->tp_on[tp] = true;
 			}
 			break;
 		}
@@ -440,10 +448,22 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		fprintf(stderr, "cxl-perf: --card and --cards are exclusive\n");
 		return -1;
 	}
-	if (o->role != PERF_ROLE_BOTH && o->tp_on[PERF_TP_RING]) {
-		fprintf(stderr, "cxl-perf: note: ring is an in-process ceiling, skipped with --role %s\n",
-			o->role == PERF_ROLE_GEN ? "gen" : "peer");
-		o->tp_on[PERF_TP_RING] = false;
+	for (idx = 0; idx < (int)perf_nb_transports; idx++) {
+		const struct perf_transport *t = &perf_transports[idx];
+
+		if (o->role != PERF_ROLE_BOTH && o->tp_on[idx] && t->drv == PERF_DRV_RING) {
+			fprintf(stderr, "cxl-perf: note: %s is an in-process ceiling, skipped with --role %s\n",
+				t->name, o->role == PERF_ROLE_GEN ? "gen" : "peer");
+			o->tp_on[idx] = false;
+		}
+		/* a window holds one card: variants need windows of their own */
+		if (o->tp_on[idx] && idx != PERF_TP_CXLMEM && t->drv == PERF_DRV_CXLMEM &&
+		    o->nb_card_args) {
+			fprintf(stderr, "cxl-perf: %s needs generated windows (--cards N), not --card: "
+				"a window holds one card, and %s's are in use\n", t->name,
+				perf_tp_name(PERF_TP_CXLMEM));
+			return -1;
+		}
 	}
 	if (default_lcores(o) < 0) {
 		fprintf(stderr, "cxl-perf: not enough worker lcores (need %s)\n",
@@ -455,9 +475,9 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		return -1;
 	if (o->ctl_path[0] == '\0')
 		snprintf(o->ctl_path, sizeof(o->ctl_path), "/dev/shm/%s.ctl", o->tag);
-	for (idx = 0; idx < PERF_TP_COUNT && !o->tp_on[idx]; idx++)
+	for (idx = 0; idx < (int)perf_nb_transports && !o->tp_on[idx]; idx++)
 		;
-	if (idx == PERF_TP_COUNT) {
+	if (idx == (int)perf_nb_transports) {
 		fprintf(stderr, "cxl-perf: no transport left to run\n");
 		return -1;
 	}

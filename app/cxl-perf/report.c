@@ -64,16 +64,27 @@ same_point(const struct perf_result *a, const struct perf_result *b)
 	       a->pkt_len == b->pkt_len && a->card == b->card;
 }
 
-/* median over rounds of metric(cxlmem) / metric(tp) at the point of a */
+/* Is transport num (a net_cxlmem one) compared with transport den?  The
+ * anchor (plain cxlmem) with the other drivers; a variant of it with those
+ * and with the anchor. */
+static bool
+compared(unsigned int num, unsigned int den)
+{
+	if (perf_transports[num].drv != PERF_DRV_CXLMEM || den == num)
+		return false;
+	return perf_transports[den].drv != PERF_DRV_CXLMEM || den == PERF_TP_CXLMEM;
+}
+
+/* median over rounds of metric(a's transport) / metric(tp) at the point of a */
 static double
 ratio(const struct perf_result *r, unsigned int n, const struct perf_result *a,
-      enum perf_tp tp, enum ratio_metric m)
+      unsigned int tp, enum ratio_metric m)
 {
 	double v[100];
 	unsigned int i, j, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (r[i].tp != PERF_TP_CXLMEM || !same_point(&r[i], a))
+		if (r[i].tp != a->tp || !same_point(&r[i], a))
 			continue;
 		for (j = 0; j < n && k < 100; j++) {
 			double x, y;
@@ -124,6 +135,19 @@ efficiency(const struct perf_result *r)
 	return 2.0 * r->pkt_len / (r->win_wr_per_pkt + r->win_rd_per_pkt);
 }
 
+/* width of the transport column: its longest name, at least 8 */
+int
+perf_tp_width(const struct perf_options *o)
+{
+	unsigned int tp;
+	int w = 8;
+
+	for (tp = 0; tp < perf_nb_transports; tp++)
+		if (o->tp_on[tp])
+			w = RTE_MAX(w, (int)strlen(perf_tp_name(tp)));
+	return w;
+}
+
 /* "%*.*f" or NA */
 const char *
 perf_fmt(char *buf, size_t len, int width, int prec, double v)
@@ -135,12 +159,42 @@ perf_fmt(char *buf, size_t len, int width, int prec, double v)
 	return buf;
 }
 
+/* the ratios of transport num over transport den, per point */
+static void
+ratio_table(FILE *f, const struct perf_result *r, unsigned int n, unsigned int num,
+	    unsigned int den)
+{
+	char b[6][32];
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < n; i++) {
+		const struct perf_result *x = &r[i];
+
+		if (!x->selected || x->scaling || x->card >= 0 || x->tp != num)
+			continue;
+		if (!any)
+			fprintf(f, "\n== %s / %s (same run, same lcores; median of per-round ratios) ==\n"
+				"%6s %-10s %7s %7s %7s %7s %9s %9s\n", perf_tp_name(num),
+				perf_tp_name(den), "size", "mode", "Mpps", "Gbps", "p50", "p99",
+				"Mpps near", "Mpps far");
+		any = true;
+		fprintf(f, "%6u %-10s %s %s %s %s %s %s\n", x->pkt_len, perf_mode_name(x->mode),
+			perf_fmt(b[0], 32, 7, 2, ratio(r, n, x, den, RM_MPPS)),
+			perf_fmt(b[1], 32, 7, 2, ratio(r, n, x, den, RM_GBPS)),
+			perf_fmt(b[2], 32, 7, 2, ratio(r, n, x, den, RM_P50)),
+			perf_fmt(b[3], 32, 7, 2, ratio(r, n, x, den, RM_P99)),
+			perf_fmt(b[4], 32, 9, 2, ratio(r, n, x, den, RM_NEAR)),
+			perf_fmt(b[5], 32, 9, 2, ratio(r, n, x, den, RM_FAR)));
+	}
+}
+
 void
 perf_report_table(FILE *f, const struct perf_options *o, const struct perf_result *r,
 		  unsigned int n)
 {
 	char b[14][32];
-	unsigned int i, tp;
+	unsigned int i, tp, num;
 	double cost;
 	bool any;
 
@@ -158,30 +212,10 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		if (perf_runners[i].table != NULL)
 			perf_runners[i].table(f, o, r, n, i);
 
-	for (tp = PERF_TP_MEMIF; tp < PERF_TP_COUNT; tp++) {
-		if (!o->tp_on[tp] || !o->tp_on[PERF_TP_CXLMEM])
-			continue;
-		any = false;
-		for (i = 0; i < n; i++) {
-			const struct perf_result *x = &r[i];
-
-			if (!x->selected || x->scaling || x->card >= 0 || x->tp != PERF_TP_CXLMEM)
-				continue;
-			if (!any)
-				fprintf(f, "\n== cxlmem / %s (same run, same lcores; median of per-round ratios) ==\n"
-					"%6s %-10s %7s %7s %7s %7s %9s %9s\n", perf_tp_name(tp),
-					"size", "mode", "Mpps", "Gbps", "p50", "p99", "Mpps near",
-					"Mpps far");
-			any = true;
-			fprintf(f, "%6u %-10s %s %s %s %s %s %s\n", x->pkt_len, perf_mode_name(x->mode),
-				perf_fmt(b[0], 32, 7, 2, ratio(r, n, x, tp, RM_MPPS)),
-				perf_fmt(b[1], 32, 7, 2, ratio(r, n, x, tp, RM_GBPS)),
-				perf_fmt(b[2], 32, 7, 2, ratio(r, n, x, tp, RM_P50)),
-				perf_fmt(b[3], 32, 7, 2, ratio(r, n, x, tp, RM_P99)),
-				perf_fmt(b[4], 32, 9, 2, ratio(r, n, x, tp, RM_NEAR)),
-				perf_fmt(b[5], 32, 9, 2, ratio(r, n, x, tp, RM_FAR)));
-		}
-	}
+	for (num = 0; num < perf_nb_transports; num++)
+		for (tp = 0; tp < perf_nb_transports; tp++)
+			if (o->tp_on[num] && o->tp_on[tp] && compared(num, tp))
+				ratio_table(f, r, n, num, tp);
 
 	any = false;
 	for (i = 0; i < n; i++) {
@@ -190,11 +224,12 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		if (!x->selected || !x->scaling)
 			continue;
 		if (!any)
-			fprintf(f, "\n== cards scaling (%u B, same lcores) ==\n%5s %-8s %5s %9s %8s %9s %7s\n",
-				o->scale_size, "cards", "port", "card", "rx Mpps", "Gbps",
+			fprintf(f, "\n== cards scaling (%u B, same lcores) ==\n%5s %-*s %5s %9s %8s %9s %7s\n",
+				o->scale_size, "cards", perf_tp_width(o), "port", "card", "rx Mpps", "Gbps",
 				"vs 1 card", "c2c ns");
 		any = true;
-		fprintf(f, "%5u %-8s %5s %s %s %s %s\n", x->nb_cards, perf_tp_name(x->tp),
+		fprintf(f, "%5u %-*s %5s %s %s %s %s\n", x->nb_cards, perf_tp_width(o),
+			perf_tp_name(x->tp),
 			x->card < 0 ? "all" : (snprintf(b[11], 32, "%d", x->card), b[11]),
 			perf_fmt(b[0], 32, 9, 3, x->rx_mpps), perf_fmt(b[1], 32, 8, 2, x->gbps),
 			perf_fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
@@ -250,7 +285,7 @@ perf_report_json(const char *path, const struct perf_options *o,
 
 	for (i = 0; i < o->nb_sizes; i++)
 		json_array_append_new(sizes, json_integer(o->sizes[i]));
-	for (tp = 0; tp < PERF_TP_COUNT; tp++)
+	for (tp = 0; tp < perf_nb_transports; tp++)
 		if (o->tp_on[tp])
 			json_array_append_new(cmp, json_string(perf_tp_name(tp)));
 	json_object_set_new(opts, "role", json_string(o->role == PERF_ROLE_BOTH ? "both" :
@@ -315,17 +350,18 @@ perf_report_json(const char *path, const struct perf_options *o,
 			json_object_set_new(e, "vs_one_card", perf_jnum(scale_ratio(r, n, x)));
 		json_array_append_new(arr, e);
 
-		if (x->tp != PERF_TP_CXLMEM || x->card >= 0 || x->scaling)
+		if (x->card >= 0 || x->scaling)
 			continue;
-		for (tp = PERF_TP_MEMIF; tp < PERF_TP_COUNT; tp++) {
+		for (tp = 0; tp < perf_nb_transports; tp++) {
 			json_t *q;
 
-			if (!o->tp_on[tp])
+			if (!o->tp_on[tp] || !compared(x->tp, tp))
 				continue;
 			q = json_object();
 			json_object_set_new(q, "mode", json_string(perf_mode_name(x->mode)));
 			json_object_set_new(q, "pkt_len", json_integer(x->pkt_len));
 			json_object_set_new(q, "cards", json_integer(x->nb_cards));
+			json_object_set_new(q, "transport", json_string(perf_tp_name(x->tp)));
 			json_object_set_new(q, "versus", json_string(perf_tp_name(tp)));
 			for (m = 0; m < RM_COUNT; m++)
 				json_object_set_new(q, rm_names[m], perf_jnum(ratio(r, n, x, tp, m)));
