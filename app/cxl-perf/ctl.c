@@ -4,7 +4,9 @@
  * process creates it and issues commands (one at a time: it bumps cmd_seq
  * and waits until the peer echoes it in ack_seq); the peer process's lcores
  * write their counters into it, so the generator reads the receive side of
- * every card without a message per sample.
+ * every card without a message per sample.  The peer's main lcore sleeps on
+ * cmd_seq (a futex in the shared mapping) rather than polling it, so it does
+ * not wake up on the generator's forwarding CPU while nothing happens.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -120,6 +126,8 @@ perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
 	c->mode = mode;
 	c->pkt_len = pkt_len;
 	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
+	/* shared futex: the peer is another process */
+	syscall(SYS_futex, &c->cmd_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	while (__atomic_load_n(&c->ack_seq, __ATOMIC_ACQUIRE) != seq) {
 		if (rte_get_timer_cycles() > end || !pid_alive(c->peer_pid)) {
 			static const char *const names[] = {"none", "start", "stop", "snap", "quit"};
@@ -131,6 +139,19 @@ perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
 		rte_delay_us_sleep(200);
 	}
 	return c->ack_status;
+}
+
+void
+perf_ctl_wait_cmd(struct perf_ctl *c, uint32_t seen, double timeout_s)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)timeout_s,
+		.tv_nsec = (long)((timeout_s - (double)(time_t)timeout_s) * 1e9),
+	};
+
+	/* returns at once if cmd_seq is no longer seen; EINTR, ETIMEDOUT: the
+	 * caller looks again */
+	syscall(SYS_futex, &c->cmd_seq, FUTEX_WAIT, seen, &ts, NULL, 0);
 }
 
 void

@@ -397,6 +397,8 @@ struct perf_ctl *perf_ctl_attach(const char *path, double timeout_s, volatile in
 int perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit);
 int perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
 		 unsigned int nb_cards, uint32_t mode, unsigned int pkt_len);
+/* Peer: sleep until cmd_seq differs from seen, at most timeout_s. */
+void perf_ctl_wait_cmd(struct perf_ctl *c, uint32_t seen, double timeout_s);
 void perf_ctl_close(struct perf_ctl *c, const char *path, bool owner);
 
 /* probe.c */

@@ -596,7 +596,7 @@ peer_loop(struct perf_env *env)
 		if (seq == seen) {
 			if (kill((pid_t)c->gen_pid, 0) != 0)
 				break; /* the generator is gone */
-			rte_delay_us_sleep(2000);
+			perf_ctl_wait_cmd(c, seen, 0.1);
 			continue;
 		}
 		seen = seq;
