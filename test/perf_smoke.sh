@@ -4,11 +4,16 @@
 # perf_smoke.sh - a short cxl-perf run (suite perf-smoke): checks that every
 # point produced sane non-zero figures and that the JSON and CSV are well
 # formed. Not a benchmark: the figures are not compared with any target.
+# The core-to-core probe (on by default) must have answered in each run and
+# cost its lcores less than 2 % of their time at every point: c2c_cost is the
+# probe's own thread CPU time over the measured time, a count, not a rate.
 #
 # Usage: perf_smoke.sh CXL_PERF [PLOT_SH]
 #   1. one process: cxlmem, memif and ring, two cards, 64 and 1518 B,
 #      throughput and latency, and the 1..2 cards scaling table;
-#   2. two processes (--role gen / --role peer): cxlmem and memif, 64 B;
+#   2. two processes (--role gen / --role peer): cxlmem, memif and the
+#      cxlmem-flush variant (a line of cxl-perf's transport table: cxlmem
+#      cards with coherence=flush, in windows of their own), 64 B;
 #   3. PLOT_SH on the CSV of 1, when gnuplot is installed.
 # Needs root (DPDK without hugepages), /usr/bin/python3 for the checks.
 set -eu
@@ -43,6 +48,19 @@ with open(sys.argv[2]) as f:
     widths = {len(l.rstrip("\n").split(",")) for l in f}
 if len(widths) != 1:
     bad.append("CSV rows of different widths %s" % sorted(widths))
+answered = 0
+for r in j["results"]:
+    cost = r.get("c2c_cost")
+    if cost is None or not (0 <= cost < 0.02):
+        bad.append("%s %s %sB: core-to-core probe cost %s of a worker's time (limit 0.02)"
+                   % (r["transport"], r["mode"], r["pkt_len"], cost))
+    if r["c2c_ns"] is not None:
+        answered += 1
+        if not (cost and cost > 0):
+            bad.append("%s %s %sB: probe answered (%s ns) but its CPU time was not counted"
+                       % (r["transport"], r["mode"], r["pkt_len"], r["c2c_ns"]))
+if answered == 0:
+    bad.append("the core-to-core probe answered at no point")
 for r in j["results"]:
     name = "%s %s %s %sB cards=%s card=%s" % (r["section"], r["transport"], r["mode"],
                                                r["pkt_len"], r["cards"], r["card"])
@@ -50,7 +68,7 @@ for r in j["results"]:
         bad.append(name + ": zero rate")
     if r["mode"] == "throughput" and r["rx_mpps"] > r["tx_mpps"] * 1.05 + 0.01:
         bad.append(name + ": received more than sent")
-    if r["transport"] == "cxlmem":
+    if r["transport"].startswith("cxlmem"):
         for k in ("win_wr_per_pkt", "win_rd_per_pkt"):
             if r[k] is None or not (r[k] >= r["pkt_len"] * 0.99):
                 bad.append(name + ": %s = %s, below the frame length" % (k, r[k]))
@@ -76,15 +94,16 @@ grep -q "cxlmem / memif" "$TMP/one.txt" || fail "no ratio table in the output"
 
 echo "perf-smoke: two processes"
 "$BIN" $EAL --file-prefix $TAG-p -l 0,1 --main-lcore 0 -- --role peer --tag $TAG \
-	--compare memif --mode all --sizes 64 >"$TMP/peer.txt" 2>&1 &
+	--compare memif,cxlmem-flush --mode all --sizes 64 >"$TMP/peer.txt" 2>&1 &
 PEER=$!
 "$BIN" $EAL --file-prefix $TAG-g -l 0,1 --main-lcore 1 -- --role gen --tag $TAG \
-	--compare memif --mode all --sizes 64 --warmup 0.2 --time 0.5 --no-progress \
+	--compare memif,cxlmem-flush --mode all --sizes 64 --warmup 0.2 --time 0.5 --no-progress \
 	--json "$TMP/two.json" --csv "$TMP/two.csv" >"$TMP/two.txt" 2>&1 ||
 	{ cat "$TMP/two.txt" "$TMP/peer.txt" >&2; fail "two-process run"; }
 wait "$PEER" || { cat "$TMP/peer.txt" >&2; fail "peer process exit status"; }
 PEER=
-check "$TMP/two.json" "$TMP/two.csv" 4
+check "$TMP/two.json" "$TMP/two.csv" 6
+grep -q "cxlmem-flush / cxlmem" "$TMP/two.txt" || fail "no variant / anchor ratio table"
 
 if [ -n "$PLOT" ] && command -v gnuplot >/dev/null 2>&1; then
 	echo "perf-smoke: plot"

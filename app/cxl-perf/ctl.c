@@ -4,7 +4,9 @@
  * process creates it and issues commands (one at a time: it bumps cmd_seq
  * and waits until the peer echoes it in ack_seq); the peer process's lcores
  * write their counters into it, so the generator reads the receive side of
- * every card without a message per sample.
+ * every card without a message per sample.  The peer's main lcore sleeps on
+ * cmd_seq (a futex in the shared mapping) rather than polling it, so it does
+ * not wake up on the generator's forwarding CPU while nothing happens.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -108,8 +114,8 @@ perf_ctl_wait_peer(struct perf_ctl *c, double timeout_s, volatile int *quit)
 }
 
 int
-perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
-	     unsigned int nb_cards, enum perf_job job, unsigned int pkt_len)
+perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, unsigned int tp,
+	     unsigned int nb_cards, uint32_t mode, unsigned int pkt_len)
 {
 	uint64_t end = rte_get_timer_cycles() + (uint64_t)(CMD_TIMEOUT_S * rte_get_timer_hz());
 	uint32_t seq = c->cmd_seq + 1;
@@ -117,9 +123,11 @@ perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
 	c->cmd = cmd;
 	c->tp = tp;
 	c->nb_cards = nb_cards;
-	c->job = job;
+	c->mode = mode;
 	c->pkt_len = pkt_len;
 	__atomic_store_n(&c->cmd_seq, seq, __ATOMIC_RELEASE);
+	/* shared futex: the peer is another process */
+	syscall(SYS_futex, &c->cmd_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	while (__atomic_load_n(&c->ack_seq, __ATOMIC_ACQUIRE) != seq) {
 		if (rte_get_timer_cycles() > end || !pid_alive(c->peer_pid)) {
 			static const char *const names[] = {"none", "start", "stop", "snap", "quit"};
@@ -131,6 +139,19 @@ perf_ctl_cmd(struct perf_ctl *c, enum perf_cmd cmd, enum perf_tp tp,
 		rte_delay_us_sleep(200);
 	}
 	return c->ack_status;
+}
+
+void
+perf_ctl_wait_cmd(struct perf_ctl *c, uint32_t seen, double timeout_s)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)timeout_s,
+		.tv_nsec = (long)((timeout_s - (double)(time_t)timeout_s) * 1e9),
+	};
+
+	/* returns at once if cmd_seq is no longer seen; EINTR, ETIMEDOUT: the
+	 * caller looks again */
+	syscall(SYS_futex, &c->cmd_seq, FUTEX_WAIT, seen, &ts, NULL, 0);
 }
 
 void

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +12,28 @@
 
 #include "cxl_perf.h"
 
-static const char *const tp_names[PERF_TP_COUNT] = {
-	[PERF_TP_CXLMEM] = "cxlmem",
-	[PERF_TP_MEMIF] = "memif",
-	[PERF_TP_RING] = "ring",
-};
-
-static const char *const mode_names[PERF_MODE_COUNT] = {
-	[PERF_MODE_THROUGHPUT] = "throughput",
-	[PERF_MODE_LATENCY] = "latency",
-};
-
 const char *
-perf_tp_name(enum perf_tp tp)
+perf_tp_name(unsigned int tp)
 {
-	return tp < PERF_TP_COUNT ? tp_names[tp] : "?";
+	return tp < perf_nb_transports ? perf_transports[tp].name : "?";
+}
+
+/* index of the transport called name, or -1 */
+int
+perf_tp_lookup(const char *name)
+{
+	unsigned int tp;
+
+	for (tp = 0; tp < perf_nb_transports; tp++)
+		if (strcmp(name, perf_transports[tp].name) == 0)
+			return (int)tp;
+	return -1;
 }
 
 const char *
-perf_mode_name(enum perf_mode m)
+perf_mode_name(unsigned int mode)
 {
-	return m < PERF_MODE_COUNT ? mode_names[m] : "?";
+	return mode < perf_nb_runners ? perf_runners[mode].name : "?";
 }
 
 static const unsigned int full_sweep[] = {64, 128, 256, 512, 1024, 1518, 4096, 9000};
@@ -41,6 +41,8 @@ static const unsigned int full_sweep[] = {64, 128, 256, 512, 1024, 1518, 4096, 9
 void
 perf_options_usage(const char *prog)
 {
+	unsigned int i;
+
 	printf("Usage: %s [EAL options] -- [options]\n"
 	"\n"
 	"Cards (each a window with a host end and a device end):\n"
@@ -51,9 +53,14 @@ perf_options_usage(const char *prog)
 	"  --win-size SIZE     size= of generated windows (default: the PMD's)\n"
 	"  --queues Q          queue pairs per card (default 1)\n"
 	"  --gen-end host|device  end that generates (default host)\n"
-	"  --compare LIST      also run memif and/or ring with the same workload\n"
+	"  --compare LIST      also run these transports with the same workload\n"
 	"                      (memif: server end = host; ring: one process only)\n"
-	"  --transports LIST   exactly these of cxlmem,memif,ring (default cxlmem)\n"
+	"  --transports LIST   exactly these transports (default %s)\n"
+	"                      transports:", prog, perf_transports[0].name);
+	for (i = 0; i < perf_nb_transports; i++)
+		printf(" %s%s%s%s", perf_transports[i].name, perf_transports[i].devargs[0] ? " (" : "",
+		       perf_transports[i].devargs, perf_transports[i].devargs[0] ? ")" : "");
+	printf("\n"
 	"\n"
 	"Processes and lcores:\n"
 	"  --role both|gen|peer  both ends here (default), or the generator /\n"
@@ -64,8 +71,14 @@ perf_options_usage(const char *prog)
 	"                      or the first worker with --role peer)\n"
 	"  --tag NAME          names the control file, sockets, windows (default cxl-perf)\n"
 	"\n"
-	"Workload:\n"
-	"  --mode throughput|latency|all   (default throughput)\n"
+	"Workload:\n");
+	printf("  --mode MODE|all     what to measure (default %s); MODE is one of:\n"
+	       "                     ", perf_runners[0].name);
+	for (i = 0; i < perf_nb_runners; i++)
+		printf(" %s%s%s%s", perf_runners[i].name, perf_runners[i].alias ? " (" : "",
+		       perf_runners[i].alias ? perf_runners[i].alias : "",
+		       perf_runners[i].alias ? ")" : "");
+	printf("\n"
 	"  --sizes LIST|full   frame lengths in bytes, no FCS (default full:\n"
 	"                      64,128,256,512,1024,1518,4096,9000)\n"
 	"  --warmup SEC        per point, not measured (default 1)\n"
@@ -81,11 +94,11 @@ perf_options_usage(const char *prog)
 	"Output:\n"
 	"  --json FILE, --csv FILE   results ('-' = stdout)\n"
 	"  --no-progress       no per-second lines on stderr\n"
-	"  --no-c2c            no core-to-core probe\n"
-	"  --c2c-cpus A,B      CPUs of the probe (default: generator and peer CPUs)\n"
+	"  --no-c2c            no core-to-core probe (run by the first generator and\n"
+	"                      the first peer lcore, a few microseconds a second)\n"
 	"  --c2c-split NS      near/far threshold of the probe (default 250)\n"
 	"  --keep-files        keep generated window files\n"
-	"  -h, --help\n", prog);
+	"  -h, --help\n");
 }
 
 static int
@@ -153,7 +166,7 @@ enum {
 	OPT_COMPARE, OPT_ROLE, OPT_GEN_LCORES, OPT_PEER_LCORES, OPT_TAG, OPT_MODE,
 	OPT_SIZES, OPT_WARMUP, OPT_TIME, OPT_BURST, OPT_INFLIGHT, OPT_ROUNDS,
 	OPT_SCALING, OPT_SCALE_SIZE, OPT_MBUFS, OPT_LINK_TIMEOUT, OPT_JSON, OPT_CSV,
-	OPT_NO_PROGRESS, OPT_NO_C2C, OPT_C2C_CPUS, OPT_C2C_SPLIT, OPT_KEEP, OPT_CTL, OPT_TRANSPORTS,
+	OPT_NO_PROGRESS, OPT_NO_C2C, OPT_C2C_SPLIT, OPT_KEEP, OPT_CTL, OPT_TRANSPORTS,
 };
 
 static const struct option long_opts[] = {
@@ -185,7 +198,6 @@ static const struct option long_opts[] = {
 	{"csv", required_argument, NULL, OPT_CSV},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"no-c2c", no_argument, NULL, OPT_NO_C2C},
-	{"c2c-cpus", required_argument, NULL, OPT_C2C_CPUS},
 	{"c2c-split", required_argument, NULL, OPT_C2C_SPLIT},
 	{"keep-files", no_argument, NULL, OPT_KEEP},
 	{"help", no_argument, NULL, 'h'},
@@ -197,7 +209,7 @@ set_defaults(struct perf_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->role = PERF_ROLE_BOTH;
-	o->mode_on[PERF_MODE_THROUGHPUT] = true;
+	o->mode_on[0] = true;
 	o->tp_on[PERF_TP_CXLMEM] = true;
 	o->nb_queues = 1;
 	o->gen_end = PERF_END_HOST;
@@ -215,7 +227,6 @@ set_defaults(struct perf_options *o)
 	rte_strlcpy(o->tag, "cxl-perf", sizeof(o->tag));
 	o->progress = true;
 	o->c2c = true;
-	o->c2c_cpu[0] = o->c2c_cpu[1] = -1;
 	o->c2c_split_ns = 250;
 }
 
@@ -304,14 +315,11 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 
 			rte_strlcpy(buf, optarg, sizeof(buf));
 			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (strcmp(tok, "cxlmem") == 0)
-					o->tp_on[PERF_TP_CXLMEM] = true;
-				else if (strcmp(tok, "memif") == 0)
-					o->tp_on[PERF_TP_MEMIF] = true;
-				else if (strcmp(tok, "ring") == 0)
-					o->tp_on[PERF_TP_RING] = true;
-				else
+				int tp = perf_tp_lookup(tok);
+
+				if (tp < 0)
 					goto bad;
+				o->tp_on[tp] = true;
 			}
 			break;
 		}
@@ -343,17 +351,21 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		case OPT_CTL:
 			rte_strlcpy(o->ctl_path, optarg, sizeof(o->ctl_path));
 			break;
-		case OPT_MODE:
-			memset(o->mode_on, 0, sizeof(o->mode_on));
-			if (strcmp(optarg, "throughput") == 0 || strcmp(optarg, "tput") == 0)
-				o->mode_on[PERF_MODE_THROUGHPUT] = true;
-			else if (strcmp(optarg, "latency") == 0 || strcmp(optarg, "lat") == 0)
-				o->mode_on[PERF_MODE_LATENCY] = true;
-			else if (strcmp(optarg, "all") == 0)
-				o->mode_on[PERF_MODE_THROUGHPUT] = o->mode_on[PERF_MODE_LATENCY] = true;
-			else
+		case OPT_MODE: {
+			unsigned int m;
+			bool all = strcmp(optarg, "all") == 0, found = all;
+
+			for (m = 0; m < perf_nb_runners; m++) {
+				const struct perf_runner *run = &perf_runners[m];
+
+				o->mode_on[m] = all || strcmp(optarg, run->name) == 0 ||
+						(run->alias && strcmp(optarg, run->alias) == 0);
+				found |= o->mode_on[m];
+			}
+			if (!found)
 				goto bad;
 			break;
+		}
 		case OPT_SIZES:
 			if (strcmp(optarg, "full") == 0) {
 				memcpy(o->sizes, full_sweep, sizeof(full_sweep));
@@ -411,15 +423,6 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		case OPT_NO_C2C:
 			o->c2c = false;
 			break;
-		case OPT_C2C_CPUS: {
-			unsigned int l[2], n;
-
-			if (parse_list(optarg, l, 2, &n, 0, CPU_SETSIZE - 1) || n != 2)
-				goto bad;
-			o->c2c_cpu[0] = (int)l[0];
-			o->c2c_cpu[1] = (int)l[1];
-			break;
-		}
 		case OPT_C2C_SPLIT:
 			if (parse_uint(optarg, 1, 100000, &o->c2c_split_ns))
 				goto bad;
@@ -445,10 +448,22 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		fprintf(stderr, "cxl-perf: --card and --cards are exclusive\n");
 		return -1;
 	}
-	if (o->role != PERF_ROLE_BOTH && o->tp_on[PERF_TP_RING]) {
-		fprintf(stderr, "cxl-perf: note: ring is an in-process ceiling, skipped with --role %s\n",
-			o->role == PERF_ROLE_GEN ? "gen" : "peer");
-		o->tp_on[PERF_TP_RING] = false;
+	for (idx = 0; idx < (int)perf_nb_transports; idx++) {
+		const struct perf_transport *t = &perf_transports[idx];
+
+		if (o->role != PERF_ROLE_BOTH && o->tp_on[idx] && t->drv == PERF_DRV_RING) {
+			fprintf(stderr, "cxl-perf: note: %s is an in-process ceiling, skipped with --role %s\n",
+				t->name, o->role == PERF_ROLE_GEN ? "gen" : "peer");
+			o->tp_on[idx] = false;
+		}
+		/* a window holds one card: variants need windows of their own */
+		if (o->tp_on[idx] && idx != PERF_TP_CXLMEM && t->drv == PERF_DRV_CXLMEM &&
+		    o->nb_card_args) {
+			fprintf(stderr, "cxl-perf: %s needs generated windows (--cards N), not --card: "
+				"a window holds one card, and %s's are in use\n", t->name,
+				perf_tp_name(PERF_TP_CXLMEM));
+			return -1;
+		}
 	}
 	if (default_lcores(o) < 0) {
 		fprintf(stderr, "cxl-perf: not enough worker lcores (need %s)\n",
@@ -460,9 +475,9 @@ perf_options_parse(struct perf_options *o, int argc, char **argv)
 		return -1;
 	if (o->ctl_path[0] == '\0')
 		snprintf(o->ctl_path, sizeof(o->ctl_path), "/dev/shm/%s.ctl", o->tag);
-	for (idx = 0; idx < PERF_TP_COUNT && !o->tp_on[idx]; idx++)
+	for (idx = 0; idx < (int)perf_nb_transports && !o->tp_on[idx]; idx++)
 		;
-	if (idx == PERF_TP_COUNT) {
+	if (idx == (int)perf_nb_transports) {
 		fprintf(stderr, "cxl-perf: no transport left to run\n");
 		return -1;
 	}

@@ -6,6 +6,7 @@
  *   ring    rte_rings crossed between two net_ring ports (one process only)
  * A process creates the ends its --role asks for; port ids live in
  * perf_card.port[end], RTE_MAX_ETHPORTS for an end held by the other process.
+ * The transports are the lines of perf_transports[] below.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +19,29 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_ring.h>
 #include <rte_string_fns.h>
 
 #include "cxl_perf.h"
 
 #define XS_MAX 16
+
+/* One line per transport (struct perf_transport); the first is the anchor.
+ * A net_cxlmem variant is one more line, e.g.
+ *	{"cxlmem-zc", PERF_DRV_CXLMEM, "zerocopy=rx"},
+ * and runs with --compare cxlmem-zc, its cards in windows of their own. */
+const struct perf_transport perf_transports[] = {
+	/* name          driver           devargs of each end */
+	{"cxlmem",       PERF_DRV_CXLMEM, ""},
+	{"memif",        PERF_DRV_MEMIF,  ""},
+	{"ring",         PERF_DRV_RING,   ""},
+	{"cxlmem-flush", PERF_DRV_CXLMEM, "coherence=flush"},
+};
+
+const unsigned int perf_nb_transports = RTE_DIM(perf_transports);
+
+_Static_assert(RTE_DIM(perf_transports) <= PERF_MAX_TP, "raise PERF_MAX_TP");
 
 /* xstats ids of the window counters, found by name once per port */
 static struct {
@@ -168,28 +186,25 @@ end_here(const struct perf_options *o, enum perf_end e)
 	return (o->role == PERF_ROLE_GEN) == (e == o->gen_end);
 }
 
-/* the value of key= in a devargs string, or "" */
-static void
-devarg_value(const char *args, const char *key, char *out, size_t len)
+/*
+ * The value of key in a devargs string ("k1=v1,k2=v2,...", read by rte_kvargs
+ * as the PMDs read it): 1 with the value in out (at most len - 1 bytes), 0
+ * when the key is absent (out = ""), -EINVAL when args is not devargs.
+ */
+static int
+devargs_get(const char *args, const char *key, char *out, size_t len)
 {
-	size_t kl = strlen(key);
-	const char *p = args;
+	struct rte_kvargs *kv = rte_kvargs_parse(args, NULL);
+	const char *v;
 
 	out[0] = '\0';
-	while (p && *p) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t n = strcspn(p + kl + 1, ",");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, p + kl + 1, n);
-			out[n] = '\0';
-			return;
-		}
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
+	if (kv == NULL)
+		return -EINVAL;
+	v = rte_kvargs_get(kv, key);
+	if (v != NULL)
+		rte_strlcpy(out, v, len);
+	rte_kvargs_free(kv);
+	return v != NULL;
 }
 
 static int
@@ -225,10 +240,11 @@ static int
 cxlmem_card(const struct perf_options *o, struct perf_card *c, unsigned int i,
 	    volatile int *quit)
 {
-	char args[768], base[512], path[256];
+	const struct perf_transport *t = &perf_transports[c->tp];
+	char args[768], base[640], path[256], queues[16];
 	static const char *const role[2] = {"host", "device"};
 	unsigned int e;
-	int ret, len;
+	int ret, len, has_queues;
 
 	if (o->nb_card_args) {
 		const char *a = o->card_args[i];
@@ -236,24 +252,42 @@ cxlmem_card(const struct perf_options *o, struct perf_card *c, unsigned int i,
 		/* accept a full "net_cxlmemX,..." too: drop the name */
 		if (strncmp(a, "net_", 4) == 0)
 			a = strchr(a, ',') ? strchr(a, ',') + 1 : "";
-		rte_strlcpy(base, a, sizeof(base));
+		len = snprintf(base, sizeof(base), "%s", a);
 	} else {
-		snprintf(c->win_path, sizeof(c->win_path), "/dev/shm/%s-card%u.win", o->tag, i);
-		snprintf(base, sizeof(base), "path=%s%s%s", c->win_path,
-			 o->win_size[0] ? ",size=" : "", o->win_size);
+		if (c->tp == PERF_TP_CXLMEM)
+			snprintf(c->win_path, sizeof(c->win_path), "/dev/shm/%s-card%u.win", o->tag, i);
+		else
+			snprintf(c->win_path, sizeof(c->win_path), "/dev/shm/%s-%s-card%u.win", o->tag,
+				 t->name, i);
+		len = snprintf(base, sizeof(base), "path=%s%s%s", c->win_path,
+			       o->win_size[0] ? ",size=" : "", o->win_size);
 	}
-	devarg_value(base, "path", path, sizeof(path));
+	if (t->devargs[0])
+		len += snprintf(base + len, sizeof(base) - len, "%s%s", len ? "," : "", t->devargs);
+	if (o->card_extra[0] && (size_t)len < sizeof(base))
+		len += snprintf(base + len, sizeof(base) - len, "%s%s", len ? "," : "",
+				o->card_extra);
+	if ((size_t)len >= sizeof(base)) {
+		fprintf(stderr, "cxl-perf: devargs of card %u longer than %zu bytes\n", i,
+			sizeof(base) - 1);
+		return -E2BIG;
+	}
+	has_queues = devargs_get(base, "queues", queues, sizeof(queues));
+	if (has_queues < 0 || devargs_get(base, "path", path, sizeof(path)) < 0) {
+		fprintf(stderr, "cxl-perf: card %u: '%s' is not devargs "
+			"(expected KEY=VALUE[,KEY=VALUE...]: check --card and --card-extra)\n",
+			i, base);
+		return -EINVAL;
+	}
 	for (e = 0; e < 2; e++) {
 		char name[32];
 
 		if (!end_here(o, e))
 			continue;
-		snprintf(name, sizeof(name), "net_cxlmem%u", 2 * i + e);
-		len = snprintf(args, sizeof(args), "role=%s,%s", role[e], base);
-		if (strstr(base, "queues=") == NULL)
-			len += snprintf(args + len, sizeof(args) - len, ",queues=%u", o->nb_queues);
-		if (o->card_extra[0])
-			snprintf(args + len, sizeof(args) - len, ",%s", o->card_extra);
+		snprintf(name, sizeof(name), "net_cxlmem%u", 2 * (c->tp * PERF_MAX_CARDS + i) + e);
+		len = snprintf(args, sizeof(args), "role=%s%s%s", role[e], base[0] ? "," : "", base);
+		if (!has_queues)
+			snprintf(args + len, sizeof(args) - len, ",queues=%u", o->nb_queues);
 		if (e == PERF_END_HOST && c->win_path[0])
 			unlink(c->win_path); /* a fresh window each run */
 		if (e == PERF_END_DEVICE && path[0] && wait_file(path, o->link_timeout_s, quit)) {
@@ -273,12 +307,13 @@ cxlmem_card(const struct perf_options *o, struct perf_card *c, unsigned int i,
 static int
 memif_card(const struct perf_options *o, struct perf_card *c, unsigned int i)
 {
+	const struct perf_transport *t = &perf_transports[c->tp];
 	char args[512], sock[256];
 	static const char *const role[2] = {"server", "client"};
 	unsigned int e;
 	int ret;
 
-	snprintf(sock, sizeof(sock), "/tmp/%s-memif%u.sock", o->tag, i);
+	snprintf(sock, sizeof(sock), "/tmp/%s-%s%u.sock", o->tag, t->name, i);
 	for (e = 0; e < 2; e++) {
 		char name[32];
 
@@ -286,9 +321,9 @@ memif_card(const struct perf_options *o, struct perf_card *c, unsigned int i)
 			continue;
 		if (e == PERF_END_HOST)
 			unlink(sock); /* memif does not replace a stale socket */
-		snprintf(name, sizeof(name), "net_memif%u", 2 * i + e);
-		snprintf(args, sizeof(args), "role=%s,id=%u,socket=%s,socket-abstract=no",
-			 role[e], i, sock);
+		snprintf(name, sizeof(name), "net_memif%u", 2 * (c->tp * PERF_MAX_CARDS + i) + e);
+		snprintf(args, sizeof(args), "role=%s,id=%u,socket=%s,socket-abstract=no%s%s",
+			 role[e], i, sock, t->devargs[0] ? "," : "", t->devargs);
 		ret = vdev_port(name, args, &c->port[e]);
 		if (ret != 0)
 			return ret;
@@ -303,23 +338,23 @@ ring_card(const struct perf_options *o, struct perf_card *c, unsigned int i)
 {
 	struct rte_ring *h2d[PERF_MAX_QUEUES], *d2h[PERF_MAX_QUEUES];
 	char name[RTE_RING_NAMESIZE];
-	unsigned int q;
+	unsigned int q, id = c->tp * PERF_MAX_CARDS + i; /* unique names */
 	int p;
 
 	for (q = 0; q < o->nb_queues; q++) {
-		snprintf(name, sizeof(name), "perf_r%u_h2d%u", i, q);
+		snprintf(name, sizeof(name), "perf_r%u_h2d%u", id, q);
 		h2d[q] = rte_ring_create(name, o->nb_desc, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "perf_r%u_d2h%u", i, q);
+		snprintf(name, sizeof(name), "perf_r%u_d2h%u", id, q);
 		d2h[q] = rte_ring_create(name, o->nb_desc, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (h2d[q] == NULL || d2h[q] == NULL)
 			return -ENOMEM;
 	}
-	snprintf(name, sizeof(name), "perf_ring%uh", i);
+	snprintf(name, sizeof(name), "perf_ring%uh", id);
 	p = rte_eth_from_rings(name, d2h, o->nb_queues, h2d, o->nb_queues, SOCKET_ID_ANY);
 	if (p < 0)
 		return -rte_errno;
 	c->port[PERF_END_HOST] = p;
-	snprintf(name, sizeof(name), "perf_ring%ud", i);
+	snprintf(name, sizeof(name), "perf_ring%ud", id);
 	p = rte_eth_from_rings(name, h2d, o->nb_queues, d2h, o->nb_queues, SOCKET_ID_ANY);
 	if (p < 0)
 		return -rte_errno;
@@ -329,14 +364,14 @@ ring_card(const struct perf_options *o, struct perf_card *c, unsigned int i)
 
 int
 perf_cards_create(const struct perf_options *o,
-		  struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-		  unsigned int nb_cards[PERF_TP_COUNT], struct rte_mempool *mp)
+		  struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+		  unsigned int nb_cards[PERF_MAX_TP], struct rte_mempool *mp)
 {
 	unsigned int n = o->nb_card_args ? o->nb_card_args : o->nb_gen_cards;
 	unsigned int tp, i, e;
 	int ret;
 
-	for (tp = 0; tp < PERF_TP_COUNT; tp++) {
+	for (tp = 0; tp < perf_nb_transports; tp++) {
 		nb_cards[tp] = 0;
 		if (!o->tp_on[tp])
 			continue;
@@ -349,12 +384,16 @@ perf_cards_create(const struct perf_options *o,
 			c->port[0] = c->port[1] = RTE_MAX_ETHPORTS;
 			snprintf(c->name, sizeof(c->name), "%s%u", perf_tp_name(tp), i);
 			nb_cards[tp] = i + 1;
-			if (tp == PERF_TP_CXLMEM)
+			switch (perf_transports[tp].drv) {
+			case PERF_DRV_CXLMEM:
 				ret = cxlmem_card(o, c, i, NULL);
-			else if (tp == PERF_TP_MEMIF)
+				break;
+			case PERF_DRV_MEMIF:
 				ret = memif_card(o, c, i);
-			else
+				break;
+			default:
 				ret = ring_card(o, c, i);
+			}
 			if (ret != 0)
 				return ret;
 			for (e = 0; e < 2; e++) {
@@ -373,8 +412,8 @@ perf_cards_create(const struct perf_options *o,
 }
 
 int
-perf_cards_wait_link(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-		     const unsigned int nb_cards[PERF_TP_COUNT], double timeout_s,
+perf_cards_wait_link(struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+		     const unsigned int nb_cards[PERF_MAX_TP], double timeout_s,
 		     volatile int *quit)
 {
 	uint64_t end = rte_get_timer_cycles() + (uint64_t)(timeout_s * rte_get_timer_hz());
@@ -383,7 +422,7 @@ perf_cards_wait_link(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
 	for (;;) {
 		const char *down = NULL;
 
-		for (tp = 0; tp < PERF_TP_COUNT && !down; tp++) {
+		for (tp = 0; tp < perf_nb_transports && !down; tp++) {
 			for (i = 0; i < nb_cards[tp] && !down; i++) {
 				for (e = 0; e < 2; e++) {
 					struct rte_eth_link l;
@@ -411,12 +450,12 @@ perf_cards_wait_link(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
 }
 
 void
-perf_cards_close(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
-		 const unsigned int nb_cards[PERF_TP_COUNT], bool keep_files)
+perf_cards_close(struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS],
+		 const unsigned int nb_cards[PERF_MAX_TP], bool keep_files)
 {
 	unsigned int tp, i, e;
 
-	for (tp = 0; tp < PERF_TP_COUNT; tp++) {
+	for (tp = 0; tp < perf_nb_transports; tp++) {
 		for (i = 0; i < nb_cards[tp]; i++) {
 			struct perf_card *c = &cards[tp][i];
 
@@ -432,14 +471,15 @@ perf_cards_close(struct perf_card cards[PERF_TP_COUNT][PERF_MAX_CARDS],
 				/* memif: closing while EAL's interrupt thread still
 				 * polls the socket crashes that thread (DPDK 22.11);
 				 * the process exits right after, so leave it open */
-				if (tp == PERF_TP_MEMIF)
+				if (perf_transports[tp].drv == PERF_DRV_MEMIF)
 					continue;
 				(void)rte_eth_dev_close(p);
-				if (tp != PERF_TP_RING && name[0])
+				if (perf_transports[tp].drv != PERF_DRV_RING && name[0])
 					(void)rte_vdev_uninit(name);
 				c->port[e] = RTE_MAX_ETHPORTS;
 			}
-			if (c->win_path[0] && (!keep_files || tp == PERF_TP_MEMIF))
+			if (c->win_path[0] &&
+			    (!keep_files || perf_transports[tp].drv == PERF_DRV_MEMIF))
 				unlink(c->win_path);
 		}
 	}

@@ -64,16 +64,27 @@ same_point(const struct perf_result *a, const struct perf_result *b)
 	       a->pkt_len == b->pkt_len && a->card == b->card;
 }
 
-/* median over rounds of metric(cxlmem) / metric(tp) at the point of a */
+/* Is transport num (a net_cxlmem one) compared with transport den?  The
+ * anchor (plain cxlmem) with the other drivers; a variant of it with those
+ * and with the anchor. */
+static bool
+compared(unsigned int num, unsigned int den)
+{
+	if (perf_transports[num].drv != PERF_DRV_CXLMEM || den == num)
+		return false;
+	return perf_transports[den].drv != PERF_DRV_CXLMEM || den == PERF_TP_CXLMEM;
+}
+
+/* median over rounds of metric(a's transport) / metric(tp) at the point of a */
 static double
 ratio(const struct perf_result *r, unsigned int n, const struct perf_result *a,
-      enum perf_tp tp, enum ratio_metric m)
+      unsigned int tp, enum ratio_metric m)
 {
 	double v[100];
 	unsigned int i, j, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (r[i].tp != PERF_TP_CXLMEM || !same_point(&r[i], a))
+		if (r[i].tp != a->tp || !same_point(&r[i], a))
 			continue;
 		for (j = 0; j < n && k < 100; j++) {
 			double x, y;
@@ -108,8 +119,8 @@ scale_ratio(const struct perf_result *r, unsigned int n, const struct perf_resul
 	return perf_median(v, k);
 }
 
-static double
-win_x(const struct perf_result *r)
+double
+perf_win_x(const struct perf_result *r)
 {
 	if (isnan(r->win_wr_per_pkt) || isnan(r->win_rd_per_pkt))
 		return NAN;
@@ -124,9 +135,22 @@ efficiency(const struct perf_result *r)
 	return 2.0 * r->pkt_len / (r->win_wr_per_pkt + r->win_rd_per_pkt);
 }
 
+/* width of the transport column: its longest name, at least 8 */
+int
+perf_tp_width(const struct perf_options *o)
+{
+	unsigned int tp;
+	int w = 8;
+
+	for (tp = 0; tp < perf_nb_transports; tp++)
+		if (o->tp_on[tp])
+			w = RTE_MAX(w, (int)strlen(perf_tp_name(tp)));
+	return w;
+}
+
 /* "%*.*f" or NA */
-static const char *
-fmt(char *buf, size_t len, int width, int prec, double v)
+const char *
+perf_fmt(char *buf, size_t len, int width, int prec, double v)
 {
 	if (isnan(v))
 		snprintf(buf, len, "%*s", width, "NA");
@@ -135,12 +159,43 @@ fmt(char *buf, size_t len, int width, int prec, double v)
 	return buf;
 }
 
+/* the ratios of transport num over transport den, per point */
+static void
+ratio_table(FILE *f, const struct perf_result *r, unsigned int n, unsigned int num,
+	    unsigned int den)
+{
+	char b[6][32];
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < n; i++) {
+		const struct perf_result *x = &r[i];
+
+		if (!x->selected || x->scaling || x->card >= 0 || x->tp != num)
+			continue;
+		if (!any)
+			fprintf(f, "\n== %s / %s (same run, same lcores; median of per-round ratios) ==\n"
+				"%6s %-10s %7s %7s %7s %7s %9s %9s\n", perf_tp_name(num),
+				perf_tp_name(den), "size", "mode", "Mpps", "Gbps", "p50", "p99",
+				"Mpps near", "Mpps far");
+		any = true;
+		fprintf(f, "%6u %-10s %s %s %s %s %s %s\n", x->pkt_len, perf_mode_name(x->mode),
+			perf_fmt(b[0], 32, 7, 2, ratio(r, n, x, den, RM_MPPS)),
+			perf_fmt(b[1], 32, 7, 2, ratio(r, n, x, den, RM_GBPS)),
+			perf_fmt(b[2], 32, 7, 2, ratio(r, n, x, den, RM_P50)),
+			perf_fmt(b[3], 32, 7, 2, ratio(r, n, x, den, RM_P99)),
+			perf_fmt(b[4], 32, 9, 2, ratio(r, n, x, den, RM_NEAR)),
+			perf_fmt(b[5], 32, 9, 2, ratio(r, n, x, den, RM_FAR)));
+	}
+}
+
 void
 perf_report_table(FILE *f, const struct perf_options *o, const struct perf_result *r,
 		  unsigned int n)
 {
 	char b[14][32];
-	unsigned int i, tp;
+	unsigned int i, tp, num;
+	double cost;
 	bool any;
 
 	fprintf(f, "\n# cxl-perf results: %u queue(s)/card, burst %u, generator on the %s end, "
@@ -152,76 +207,15 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		o->nb_queues, o->burst, o->gen_end == PERF_END_HOST ? "host" : "device",
 		o->warmup_s, o->measure_s, o->rounds, o->c2c_split_ns, PERF_C2C_SHARED_NS);
 
-	any = false;
-	for (i = 0; i < n; i++) {
-		const struct perf_result *x = &r[i];
+	/* each mode's own section, in the order of the runner table */
+	for (i = 0; i < perf_nb_runners; i++)
+		if (perf_runners[i].table != NULL)
+			perf_runners[i].table(f, o, r, n, i);
 
-		if (!x->selected || x->scaling || x->mode != PERF_MODE_THROUGHPUT)
-			continue;
-		if (!any)
-			fprintf(f, "\n== throughput ==\n%6s %-8s %5s %9s %9s %8s %10s %8s %8s %6s %7s %9s %9s %13s %13s %s\n",
-				"size", "port", "card", "tx Mpps", "rx Mpps", "Gbps", "drops",
-				"winwr/pk", "winrd/pk", "x", "c2c ns", "near Mpps", "far Mpps",
-				"gen cyc/pk", "peer cyc/pk", "samples n/f/s");
-		any = true;
-		fprintf(f, "%6u %-8s %5s %s %s %s %10" PRIu64 " %s %s %s %s %s %s %s(%s%%) %s(%s%%) %u/%u/%u\n",
-			x->pkt_len, perf_tp_name(x->tp),
-			x->card < 0 ? (x->nb_cards > 1 ? "all" : "-") :
-				(snprintf(b[11], 32, "%d", x->card), b[11]),
-			fmt(b[0], 32, 9, 3, x->tx_mpps), fmt(b[1], 32, 9, 3, x->rx_mpps),
-			fmt(b[2], 32, 8, 2, x->gbps), x->drops,
-			fmt(b[3], 32, 8, 1, x->win_wr_per_pkt), fmt(b[4], 32, 8, 1, x->win_rd_per_pkt),
-			fmt(b[5], 32, 6, 3, win_x(x)), fmt(b[6], 32, 7, 0, x->c2c_ns),
-			fmt(b[7], 32, 9, 3, x->mpps_near), fmt(b[8], 32, 9, 3, x->mpps_far),
-			fmt(b[9], 32, 7, 0, x->gen_cyc_per_pkt), fmt(b[10], 32, 3, 0, x->gen_busy * 100),
-			fmt(b[12], 32, 7, 0, x->peer_cyc_per_pkt),
-			fmt(b[13], 32, 3, 0, x->peer_busy * 100), x->n_near, x->n_far, x->n_shared);
-	}
-
-	any = false;
-	for (i = 0; i < n; i++) {
-		const struct perf_result *x = &r[i];
-
-		if (!x->selected || x->scaling || x->mode != PERF_MODE_LATENCY || x->card >= 0)
-			continue;
-		if (!any)
-			fprintf(f, "\n== latency (round trip, %u in flight per queue) ==\n"
-				"%6s %-8s %9s %8s %8s %8s %8s %9s %8s %7s %8s %8s\n",
-				o->inflight, "size", "port", "RTT/s M", "p50 ns", "p90 ns", "p99 ns",
-				"p99.9 ns", "max ns", "lost", "c2c ns", "winwr/pk", "winrd/pk");
-		any = true;
-		fprintf(f, "%6u %-8s %s %s %s %s %s %s %8" PRIu64 " %s %s %s\n",
-			x->pkt_len, perf_tp_name(x->tp), fmt(b[0], 32, 9, 3, x->rx_mpps),
-			fmt(b[1], 32, 8, 0, x->p50), fmt(b[2], 32, 8, 0, x->p90),
-			fmt(b[3], 32, 8, 0, x->p99), fmt(b[4], 32, 8, 0, x->p999),
-			fmt(b[5], 32, 9, 0, x->max_ns), x->lost, fmt(b[6], 32, 7, 0, x->c2c_ns),
-			fmt(b[7], 32, 8, 1, x->win_wr_per_pkt), fmt(b[8], 32, 8, 1, x->win_rd_per_pkt));
-	}
-
-	for (tp = PERF_TP_MEMIF; tp < PERF_TP_COUNT; tp++) {
-		if (!o->tp_on[tp] || !o->tp_on[PERF_TP_CXLMEM])
-			continue;
-		any = false;
-		for (i = 0; i < n; i++) {
-			const struct perf_result *x = &r[i];
-
-			if (!x->selected || x->scaling || x->card >= 0 || x->tp != PERF_TP_CXLMEM)
-				continue;
-			if (!any)
-				fprintf(f, "\n== cxlmem / %s (same run, same lcores; median of per-round ratios) ==\n"
-					"%6s %-10s %7s %7s %7s %7s %9s %9s\n", perf_tp_name(tp),
-					"size", "mode", "Mpps", "Gbps", "p50", "p99", "Mpps near",
-					"Mpps far");
-			any = true;
-			fprintf(f, "%6u %-10s %s %s %s %s %s %s\n", x->pkt_len, perf_mode_name(x->mode),
-				fmt(b[0], 32, 7, 2, ratio(r, n, x, tp, RM_MPPS)),
-				fmt(b[1], 32, 7, 2, ratio(r, n, x, tp, RM_GBPS)),
-				fmt(b[2], 32, 7, 2, ratio(r, n, x, tp, RM_P50)),
-				fmt(b[3], 32, 7, 2, ratio(r, n, x, tp, RM_P99)),
-				fmt(b[4], 32, 9, 2, ratio(r, n, x, tp, RM_NEAR)),
-				fmt(b[5], 32, 9, 2, ratio(r, n, x, tp, RM_FAR)));
-		}
-	}
+	for (num = 0; num < perf_nb_transports; num++)
+		for (tp = 0; tp < perf_nb_transports; tp++)
+			if (o->tp_on[num] && o->tp_on[tp] && compared(num, tp))
+				ratio_table(f, r, n, num, tp);
 
 	any = false;
 	for (i = 0; i < n; i++) {
@@ -230,21 +224,30 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 		if (!x->selected || !x->scaling)
 			continue;
 		if (!any)
-			fprintf(f, "\n== cards scaling (%u B, same lcores) ==\n%5s %-8s %5s %9s %8s %9s %7s\n",
-				o->scale_size, "cards", "port", "card", "rx Mpps", "Gbps",
+			fprintf(f, "\n== cards scaling (%u B, same lcores) ==\n%5s %-*s %5s %9s %8s %9s %7s\n",
+				o->scale_size, "cards", perf_tp_width(o), "port", "card", "rx Mpps", "Gbps",
 				"vs 1 card", "c2c ns");
 		any = true;
-		fprintf(f, "%5u %-8s %5s %s %s %s %s\n", x->nb_cards, perf_tp_name(x->tp),
+		fprintf(f, "%5u %-*s %5s %s %s %s %s\n", x->nb_cards, perf_tp_width(o),
+			perf_tp_name(x->tp),
 			x->card < 0 ? "all" : (snprintf(b[11], 32, "%d", x->card), b[11]),
-			fmt(b[0], 32, 9, 3, x->rx_mpps), fmt(b[1], 32, 8, 2, x->gbps),
-			fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
-			fmt(b[3], 32, 7, 0, x->c2c_ns));
+			perf_fmt(b[0], 32, 9, 3, x->rx_mpps), perf_fmt(b[1], 32, 8, 2, x->gbps),
+			perf_fmt(b[2], 32, 9, 3, x->card < 0 ? scale_ratio(r, n, x) : NAN),
+			perf_fmt(b[3], 32, 7, 0, x->c2c_ns));
 	}
+
+	cost = NAN;
+	for (i = 0; i < n; i++)
+		if (r[i].selected && !isnan(r[i].c2c_cost) && !(r[i].c2c_cost <= cost))
+			cost = r[i].c2c_cost;
+	if (o->c2c)
+		fprintf(f, "\n# core-to-core probe: at most %s %% of a worker lcore's time at any point\n",
+			perf_fmt(b[0], 32, 0, 3, cost * 100));
 	fflush(f);
 }
 
-static json_t *
-jnum(double v)
+json_t *
+perf_jnum(double v)
 {
 	return isnan(v) || isinf(v) ? json_null() : json_real(v);
 }
@@ -278,11 +281,11 @@ perf_report_json(const char *path, const struct perf_options *o,
 	json_object_set_new(root, "date", json_string(date));
 	json_object_set_new(root, "host", json_string(host));
 	json_object_set_new(root, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-	json_object_set_new(root, "c2c_idle_ns", jnum(c2c_idle_ns));
+	json_object_set_new(root, "c2c_idle_ns", perf_jnum(c2c_idle_ns));
 
 	for (i = 0; i < o->nb_sizes; i++)
 		json_array_append_new(sizes, json_integer(o->sizes[i]));
-	for (tp = 0; tp < PERF_TP_COUNT; tp++)
+	for (tp = 0; tp < perf_nb_transports; tp++)
 		if (o->tp_on[tp])
 			json_array_append_new(cmp, json_string(perf_tp_name(tp)));
 	json_object_set_new(opts, "role", json_string(o->role == PERF_ROLE_BOTH ? "both" :
@@ -316,62 +319,52 @@ perf_report_json(const char *path, const struct perf_options *o,
 		json_object_set_new(e, "card", x->card < 0 ? json_string("all") : json_integer(x->card));
 		json_object_set_new(e, "pkt_len", json_integer(x->pkt_len));
 		json_object_set_new(e, "round", json_integer(x->round));
-		json_object_set_new(e, "seconds", jnum(x->secs));
+		json_object_set_new(e, "seconds", perf_jnum(x->secs));
 		json_object_set_new(e, "tx_pkts", json_integer((json_int_t)x->tx_pkts));
 		json_object_set_new(e, "rx_pkts", json_integer((json_int_t)x->rx_pkts));
-		json_object_set_new(e, "tx_mpps", jnum(x->tx_mpps));
-		json_object_set_new(e, "rx_mpps", jnum(x->rx_mpps));
-		json_object_set_new(e, "gbps", jnum(x->gbps));
+		json_object_set_new(e, "tx_mpps", perf_jnum(x->tx_mpps));
+		json_object_set_new(e, "rx_mpps", perf_jnum(x->rx_mpps));
+		json_object_set_new(e, "gbps", perf_jnum(x->gbps));
 		json_object_set_new(e, "drops", json_integer((json_int_t)x->drops));
 		json_object_set_new(e, "tx_full", json_integer((json_int_t)x->tx_full));
-		json_object_set_new(e, "win_wr_per_pkt", jnum(x->win_wr_per_pkt));
-		json_object_set_new(e, "win_rd_per_pkt", jnum(x->win_rd_per_pkt));
-		json_object_set_new(e, "win_x_payload", jnum(win_x(x)));
-		json_object_set_new(e, "efficiency", jnum(efficiency(x)));
-		json_object_set_new(e, "c2c_ns", jnum(x->c2c_ns));
-		json_object_set_new(e, "mpps_near", jnum(x->mpps_near));
+		json_object_set_new(e, "win_wr_per_pkt", perf_jnum(x->win_wr_per_pkt));
+		json_object_set_new(e, "win_rd_per_pkt", perf_jnum(x->win_rd_per_pkt));
+		json_object_set_new(e, "win_x_payload", perf_jnum(perf_win_x(x)));
+		json_object_set_new(e, "efficiency", perf_jnum(efficiency(x)));
+		json_object_set_new(e, "c2c_ns", perf_jnum(x->c2c_ns));
+		json_object_set_new(e, "mpps_near", perf_jnum(x->mpps_near));
 		json_object_set_new(e, "n_near", json_integer(x->n_near));
-		json_object_set_new(e, "mpps_far", jnum(x->mpps_far));
+		json_object_set_new(e, "mpps_far", perf_jnum(x->mpps_far));
 		json_object_set_new(e, "n_far", json_integer(x->n_far));
-		json_object_set_new(e, "mpps_shared", jnum(x->mpps_shared));
+		json_object_set_new(e, "mpps_shared", perf_jnum(x->mpps_shared));
 		json_object_set_new(e, "n_shared", json_integer(x->n_shared));
-		json_object_set_new(e, "load1", jnum(x->load1));
-		json_object_set_new(e, "gen_cyc_per_pkt", jnum(x->gen_cyc_per_pkt));
-		json_object_set_new(e, "peer_cyc_per_pkt", jnum(x->peer_cyc_per_pkt));
-		json_object_set_new(e, "gen_busy", jnum(x->gen_busy));
-		json_object_set_new(e, "peer_busy", jnum(x->peer_busy));
-		if (x->mode == PERF_MODE_LATENCY && x->card < 0) {
-			json_t *l = json_object();
-
-			json_object_set_new(l, "samples", json_integer((json_int_t)x->lat_samples));
-			json_object_set_new(l, "lost", json_integer((json_int_t)x->lost));
-			json_object_set_new(l, "min", jnum(x->min_ns));
-			json_object_set_new(l, "mean", jnum(x->mean_ns));
-			json_object_set_new(l, "p50", jnum(x->p50));
-			json_object_set_new(l, "p90", jnum(x->p90));
-			json_object_set_new(l, "p99", jnum(x->p99));
-			json_object_set_new(l, "p99_9", jnum(x->p999));
-			json_object_set_new(l, "max", jnum(x->max_ns));
-			json_object_set_new(e, "latency_ns", l);
-		}
+		json_object_set_new(e, "load1", perf_jnum(x->load1));
+		json_object_set_new(e, "gen_cyc_per_pkt", perf_jnum(x->gen_cyc_per_pkt));
+		json_object_set_new(e, "peer_cyc_per_pkt", perf_jnum(x->peer_cyc_per_pkt));
+		json_object_set_new(e, "gen_busy", perf_jnum(x->gen_busy));
+		json_object_set_new(e, "peer_busy", perf_jnum(x->peer_busy));
+		json_object_set_new(e, "c2c_cost", perf_jnum(x->c2c_cost));
+		if (perf_runners[x->mode].json != NULL)
+			perf_runners[x->mode].json(e, x);
 		if (x->scaling && x->card < 0)
-			json_object_set_new(e, "vs_one_card", jnum(scale_ratio(r, n, x)));
+			json_object_set_new(e, "vs_one_card", perf_jnum(scale_ratio(r, n, x)));
 		json_array_append_new(arr, e);
 
-		if (x->tp != PERF_TP_CXLMEM || x->card >= 0 || x->scaling)
+		if (x->card >= 0 || x->scaling)
 			continue;
-		for (tp = PERF_TP_MEMIF; tp < PERF_TP_COUNT; tp++) {
+		for (tp = 0; tp < perf_nb_transports; tp++) {
 			json_t *q;
 
-			if (!o->tp_on[tp])
+			if (!o->tp_on[tp] || !compared(x->tp, tp))
 				continue;
 			q = json_object();
 			json_object_set_new(q, "mode", json_string(perf_mode_name(x->mode)));
 			json_object_set_new(q, "pkt_len", json_integer(x->pkt_len));
 			json_object_set_new(q, "cards", json_integer(x->nb_cards));
+			json_object_set_new(q, "transport", json_string(perf_tp_name(x->tp)));
 			json_object_set_new(q, "versus", json_string(perf_tp_name(tp)));
 			for (m = 0; m < RM_COUNT; m++)
-				json_object_set_new(q, rm_names[m], jnum(ratio(r, n, x, tp, m)));
+				json_object_set_new(q, rm_names[m], perf_jnum(ratio(r, n, x, tp, m)));
 			json_array_append_new(ratios, q);
 		}
 	}
@@ -413,7 +406,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 	      "drops,tx_full,win_wr_per_pkt,win_rd_per_pkt,win_x_payload,efficiency,c2c_ns,"
 	      "mpps_near,n_near,mpps_far,n_far,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,lost,"
 	      "vs_one_card,load1,gen_cyc_per_pkt,peer_cyc_per_pkt,gen_busy,peer_busy,"
-	      "mpps_shared,n_shared\n", f);
+	      "mpps_shared,n_shared,c2c_cost\n", f);
 	for (i = 0; i < n; i++) {
 		const struct perf_result *x = &r[i];
 
@@ -433,7 +426,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		fprintf(f, ",%" PRIu64 ",%" PRIu64, x->drops, x->tx_full);
 		csv_num(f, x->win_wr_per_pkt, 2);
 		csv_num(f, x->win_rd_per_pkt, 2);
-		csv_num(f, win_x(x), 4);
+		csv_num(f, perf_win_x(x), 4);
 		csv_num(f, efficiency(x), 4);
 		csv_num(f, x->c2c_ns, 0);
 		csv_num(f, x->mpps_near, 4);
@@ -454,6 +447,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		csv_num(f, x->peer_busy, 3);
 		csv_num(f, x->mpps_shared, 4);
 		fprintf(f, ",%u", x->n_shared);
+		csv_num(f, x->c2c_cost, 6);
 		fputc('\n', f);
 	}
 	if (f != stdout)

@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include "cxl_perf.h"
@@ -142,11 +143,20 @@ make_frames(struct rte_mempool *mp, struct rte_mbuf **pkts, unsigned int n,
 	unsigned int i, s;
 
 	if (nsegs == 1) {
-		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)
+		/* As testpmd's txonly, so that the two tools' rates compare:
+		 * raw mbufs (a pool's free mbuf has refcnt 1 and one segment)
+		 * and the fields it sets, in both cache lines of the mbuf. */
+		if (rte_mempool_get_bulk(mp, (void **)pkts, n) != 0)
 			return 0;
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
 
+			m->data_off = RTE_PKTMBUF_HEADROOM;
+			m->ol_flags = 0;
+			m->vlan_tci = 0;
+			m->vlan_tci_outer = 0;
+			m->tx_offload = 0;
+			m->next = NULL;
 			m->data_len = len;
 			m->pkt_len = len;
 			rte_memcpy(rte_pktmbuf_mtod(m, void *), &hdr_template, sizeof(hdr_template));
@@ -175,8 +185,29 @@ make_frames(struct rte_mempool *mp, struct rte_mbuf **pkts, unsigned int n,
 
 /* ---- jobs ---- */
 
-static int
-job_tx(struct perf_worker *w)
+/* Between two rounds of bursts: a core-to-core probe asked for? (probe.c)
+ * True when it ran, so the caller restarts its busy clock. */
+static inline bool
+c2c_poll(struct perf_worker *w)
+{
+	if (likely(w->c2c == NULL ||
+		   __atomic_load_n(&w->c2c->req, __ATOMIC_RELAXED) == w->c2c_seen))
+		return false;
+	return perf_c2c_poll(w);
+}
+
+int
+perf_job_idle(struct perf_worker *w)
+{
+	while (!*w->stop) {
+		c2c_poll(w);
+		rte_pause();
+	}
+	return 0;
+}
+
+int
+perf_job_tx(struct perf_worker *w)
 {
 	unsigned int burst = w->burst, room = seg_room(w->mp);
 	unsigned int nsegs = perf_build_frame_segs(w->pkt_len, w->mp);
@@ -193,6 +224,8 @@ job_tx(struct perf_worker *w)
 	uint64_t t_prev = rte_rdtsc(), now;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			struct rte_mbuf **p = &pend[(size_t)i * burst];
@@ -240,14 +273,16 @@ rx_counted(struct perf_worker *w, struct perf_item *it, struct rte_mbuf **pkts,
 	return n;
 }
 
-static int
-job_rx(struct perf_worker *w)
+int
+perf_job_rx(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
 	uint64_t t_prev = rte_rdtsc(), now, bytes;
 	unsigned int i;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n = rx_counted(w, it, pkts, &bytes);
@@ -265,14 +300,16 @@ job_rx(struct perf_worker *w)
 	return 0;
 }
 
-static int
-job_reflect(struct perf_worker *w)
+int
+perf_job_reflect(struct perf_worker *w)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
 	uint64_t t_prev = rte_rdtsc(), now, bytes;
 	unsigned int i;
 
 	while (!*w->stop) {
+		if (c2c_poll(w))
+			t_prev = rte_rdtsc();
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n = rx_counted(w, it, pkts, &bytes);
@@ -302,8 +339,8 @@ job_reflect(struct perf_worker *w)
 	return 0;
 }
 
-static int
-job_lat(struct perf_worker *w)
+int
+perf_job_lat(struct perf_worker *w)
 {
 	unsigned int room = seg_room(w->mp);
 	unsigned int nsegs = perf_build_frame_segs(w->pkt_len, w->mp);
@@ -316,6 +353,7 @@ job_lat(struct perf_worker *w)
 		w->items[i].last_rx_tsc = rte_rdtsc();
 	}
 	while (!*w->stop) {
+		c2c_poll(w);
 		for (i = 0; i < w->nb_items; i++) {
 			struct perf_item *it = &w->items[i];
 			uint16_t n, sent;
@@ -386,16 +424,5 @@ perf_worker_main(void *arg)
 {
 	struct perf_worker *w = arg;
 
-	switch (w->job) {
-	case PERF_JOB_TX:
-		return job_tx(w);
-	case PERF_JOB_RX:
-		return job_rx(w);
-	case PERF_JOB_REFLECT:
-		return job_reflect(w);
-	case PERF_JOB_LAT:
-		return job_lat(w);
-	default:
-		return 0;
-	}
+	return w->job != NULL ? w->job(w) : 0;
 }
