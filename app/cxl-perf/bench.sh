@@ -4,17 +4,20 @@
 # bench.sh - the full cxl-perf benchmark of docs/performance.md, on a 2-CPU
 # machine: one forwarding core per end.
 #
-# Usage: bench.sh [-b CXL_PERF] [-o OUTDIR] [-r ROUNDS] [-t SEC] [-s SIZES] [-x ARGS]
+# Usage: bench.sh [-b CXL_PERF] [-o OUTDIR] [-r ROUNDS] [-t SEC] [-s SIZES] [-c TRANSPORTS] [-x ARGS]
 #   -b  the cxl-perf binary          (default build-perf/app/cxl-perf/cxl-perf)
 #   -o  results and charts go here   (default bench-out)
 #   -r  rounds of each alternation   (default 3)
 #   -t  measuring seconds per point  (default 2; warm-up 1)
 #   -s  frame lengths                (default full: 64..9000)
+#   -c  transports compared with cxlmem in the two-process run
+#       (default memif,cxlmem-zc,cxlmem-flush: lines of ports.c's table)
 #   -x  extra cxl-perf options for every run (e.g. "--card-extra coherence=flush")
 #
 # Runs, in this order:
 #   two/    two processes (--role gen on CPU 0, --role peer on CPU 1), one card,
-#           cxlmem against memif, throughput and latency, every frame length;
+#           cxlmem against memif and its variants (-c), throughput and
+#           latency, every frame length;
 #   one/    one process, two lcores, cxlmem against memif and net_ring;
 #   scale/  two processes, two cards on the same two cores: 64 B at 1 and 2 cards;
 # then app/cxl-perf/plot.sh on each CSV. Needs root; DPDK runs --no-huge.
@@ -22,13 +25,15 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=build-perf/app/cxl-perf/cxl-perf OUT=bench-out ROUNDS=3 T=2 SIZES=full EXTRA=
-while getopts "b:o:r:t:s:x:h" opt; do
+COMPARE=memif,cxlmem-zc,cxlmem-flush
+while getopts "b:o:r:t:s:c:x:h" opt; do
 	case $opt in
 	b) BIN=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	t) T=$OPTARG ;;
 	s) SIZES=$OPTARG ;;
+	c) COMPARE=$OPTARG ;;
 	x) EXTRA=$OPTARG ;;
 	h) sed -n '4,/^$/{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) exit 2 ;;
@@ -60,7 +65,7 @@ two_proc() {
 }
 
 # shellcheck disable=SC2086
-two_proc two --compare memif --mode all --sizes "$SIZES" $COMMON
+two_proc two --compare "$COMPARE" --mode all --sizes "$SIZES" $COMMON
 
 # shellcheck disable=SC2086
 "$BIN" $EAL --file-prefix $TAG-o --lcores 0@1,1@0,2@1 -- --tag $TAG \

@@ -37,6 +37,7 @@ const struct perf_transport perf_transports[] = {
 	{"memif",        PERF_DRV_MEMIF,  ""},
 	{"ring",         PERF_DRV_RING,   ""},
 	{"cxlmem-flush", PERF_DRV_CXLMEM, "coherence=flush"},
+	{"cxlmem-zc",    PERF_DRV_CXLMEM, "zerocopy=rx"},
 };
 
 const unsigned int perf_nb_transports = RTE_DIM(perf_transports);
