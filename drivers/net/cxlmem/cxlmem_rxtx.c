@@ -53,12 +53,16 @@ tx_refresh(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, c
 	 * in resync_with_peer()): the receiver finished reading the slots
 	 * below cons before it published cons, so we may overwrite them. */
 	c = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
-	/* Untrusted: cons must lie in [prod - ring_size, prod], prod being
-	 * what we last published (q->head), not the slots this burst has
-	 * filled since: a receiver cannot have released slots it was never
-	 * given, and a cons past prod would let us overwrite slots it still
-	 * owns (found by the fuzz harness). */
-	if (likely((uint32_t)(q->head - c) <= q->ring_size))
+	/* Untrusted: cons only moves forward, and not past prod: it must lie
+	 * in [peer_cons, prod], prod being what we last published (q->head),
+	 * not the slots this burst has filled since. A receiver cannot have
+	 * released slots it was never given (a cons past prod would let us
+	 * overwrite slots it still owns), nor take back slots it released (a
+	 * cons moved back would leave peer_cons more than a ring behind
+	 * head). Both found by the fuzz harness. peer_cons >= q->head -
+	 * ring_size holds from queue setup and resync on, so this also bounds
+	 * head - peer_cons by the ring. */
+	if (likely((uint32_t)(c - q->peer_cons) <= (uint32_t)(q->head - q->peer_cons)))
 		q->peer_cons = c;
 	else
 		q->st.bad_index++;
