@@ -14,10 +14,18 @@
  *      reading of the ring written from cxlmem_layout.h (lengths 1..buf_size,
  *      chains of at most CXLMEM_MAX_FRAME_LEN bytes ending before prod, bad
  *      runs dropped whole) byte for byte, and every mbuf chain is checked to
- *      stay inside its buffers.
+ *      stay inside its buffers. Layout v2: descriptors may ask for offload
+ *      metadata (struct cxlmem_offload, sometimes from the input, mostly
+ *      plausible), checked against the metadata rules written again from
+ *      cxlmem_layout.h, with fuzzed receive offloads (checksum, LRO and its
+ *      largest frame); and sometimes zerocopy=rx with a fuzzed limit of
+ *      slots lent (eth_cxlmem_rx_zc / _zc_flush).
  *   2  TX burst: eth_cxlmem_tx / _flush against a fuzzed consumer index and
- *      fuzzed mbufs (lengths 0..10000, chained segments, lying pkt_len): the
- *      sender must never write a slot the receiver has not released.
+ *      fuzzed mbufs (lengths 0..10000, chained segments, lying pkt_len,
+ *      TSO and checksum requests) and a fuzzed peer (the offloads it takes,
+ *      its largest frame, this end's descriptor count): the sender must
+ *      never write a slot the receiver has not released, never hold more
+ *      than a ring, and free every mbuf.
  *   3  attach: the input becomes a window file (superblock, both control
  *      lines, the device's receive ring); a role=device port is probed on
  *      it through rte_vdev_init, started (the link check runs once
