@@ -224,18 +224,29 @@ check_idle_cpu() {
     done
 }
 
-# With a transport that carries TSO/LRO, TCP crossed as GSO super-frames.
+# With a transport that carries TSO/LRO (net_cxlmem since layout v2, and
+# virtio_user/net_vhost), TCP crossed as GSO super-frames: the device side
+# read GSO frames from its kernel and the host side wrote GSO frames to its
+# kernel (device kernel -> window -> host kernel), and with net_cxlmem the
+# other way round too.
 check_offloads() {
-    [[ "$FWD_TRANSPORT" == virtio && $KERNEL == tun ]] || return 0
-    STEP="GSO super-frames crossed (virtio transport)"
+    [[ "$FWD_TRANSPORT" != memif && $KERNEL == tun ]] || return 0
+    STEP="GSO super-frames crossed ($FWD_TRANSPORT transport)"
     local h d
-    # virtio_user (device side) sends TSO, net_vhost (host side) receives
-    # it as LRO: device kernel -> window -> host kernel.
     d="$(grep -o 'rx gso [0-9]*' "$FWD_DIR/device.log" | tail -n1 | awk '{ print $3 }')"
     h="$(grep -o 'tx gso [0-9]*' "$FWD_DIR/host.log" | tail -n1 | awk '{ print $3 }')"
-    [[ "${h:-0}" -gt 0 && "${d:-0}" -gt 0 ]] &&
-        pass "device read $d from its kernel, host wrote $h to its kernel" ||
-        fail "device rx gso '${d:-}', host tx gso '${h:-}'"
+    [[ "${h:-0}" -gt 0 && "${d:-0}" -gt 0 ]] ||
+        { fail "device rx gso '${d:-}', host tx gso '${h:-}'"; return; }
+    if [[ "$FWD_TRANSPORT" == cxl ]]; then
+        local h2 d2
+        h2="$(grep -o 'rx gso [0-9]*' "$FWD_DIR/host.log" | tail -n1 | awk '{ print $3 }')"
+        d2="$(grep -o 'tx gso [0-9]*' "$FWD_DIR/device.log" | tail -n1 | awk '{ print $3 }')"
+        [[ "${h2:-0}" -gt 0 && "${d2:-0}" -gt 0 ]] ||
+            { fail "host rx gso '${h2:-}', device tx gso '${d2:-}'"; return; }
+        pass "device->host: $d read, $h written; host->device: $h2 read, $d2 written"
+    else
+        pass "device read $d from its kernel, host wrote $h to its kernel"
+    fi
 }
 
 restart_device() {
