@@ -61,10 +61,12 @@ done
 USER_ARGS=("$@")
 
 [[ $EUID -eq 0 ]] || cxlmem_die "needs root"
-for t in ip ping iperf3 redis-server redis-benchmark; do
-    command -v "$t" >/dev/null || cxlmem_die "$t is missing; run ./scripts/setup.sh"
-done
+# Setup first (it installs the tools below on a fresh machine), then check.
 cxlmem_ensure_built "$BUILD" >/dev/null || cxlmem_die "build failed"
+for t in ip ping iperf3 redis-server redis-benchmark; do
+    command -v "$t" >/dev/null ||
+        cxlmem_die "$t is missing after setup (scripts/debian-packages.txt should provide it)"
+done
 fwd_init "$CXLMEM_BUILDDIR/app/cxl-fwd/cxl-fwd" "cmp$$"
 trap 'fwd_cleanup' EXIT
 trap 'exit 130' INT TERM

@@ -35,11 +35,13 @@ source "$HERE/lib.sh"
 source "$HERE/cxl-fwd-lib.sh"
 
 [[ $EUID -eq 0 ]] || cxlmem_die "demo.sh needs root (network namespaces, TAP interfaces); run it with sudo"
-for t in ip ping nc sha256sum redis-server redis-cli redis-benchmark ssh ssh-keygen /usr/sbin/sshd; do
-    command -v "$t" >/dev/null || cxlmem_die "$t is missing; run ./scripts/setup.sh"
-done
 
+# Setup first (it installs the tools below on a fresh machine), then check.
 cxlmem_ensure_built "${CXLMEM_BUILDDIR_DEMO:-build}" || cxlmem_die "build failed"
+for t in ip ping nc sha256sum redis-server redis-cli redis-benchmark ssh ssh-keygen /usr/sbin/sshd; do
+    command -v "$t" >/dev/null ||
+        cxlmem_die "$t is missing after setup (scripts/debian-packages.txt should provide it)"
+done
 BIN="$CXLMEM_BUILDDIR/app/cxl-fwd/cxl-fwd"
 [[ -x "$BIN" ]] || cxlmem_die "$BIN was not built"
 
