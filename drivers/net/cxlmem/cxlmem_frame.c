@@ -341,6 +341,13 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 		    hdr > MAX_HDR || hdr + META > q->buf_size || len > CXLMEM_MAX_GSO_FRAME_LEN)
 			return -EPROTO;
 		if (len - hdr > m->tso_segsz) {
+			/* Each segment, hdr + tso_segsz bytes, must be a frame
+			 * within the limits: the peer re-segments a whole GSO
+			 * frame at gso_size and refuses gso_size above
+			 * CXLMEM_MAX_FRAME_LEN (found by the fuzz harness: a
+			 * 9362-byte tso_segsz crossed whole and was dropped). */
+			if (hdr + m->tso_segsz > max_frame)
+				return -EMSGSIZE;
 			/* A GSO frame: whole, if the peer takes it. */
 			need = slots_for(q, META + len);
 			if ((q->offloads & (v4 ? CXLMEM_RXO_TSO4 : CXLMEM_RXO_TSO6)) &&
