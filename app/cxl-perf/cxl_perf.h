@@ -223,6 +223,9 @@ struct perf_result {
 	double gen_busy, peer_busy;  /* share of the lcores' time spent busy */                /* 1-minute load average at the point's end */
 	double c2c_ns;               /* median of the per-second probes, NaN */
 	double c2c_cost;             /* probe CPU time / measured time, worst end */
+	double rx_len_mean;          /* received frame bytes / received frames, B */
+	bool frames_wrong;           /* frames arrived merged or split (rx_len_mean !=
+	                              * pkt_len): not a rate of pkt_len-byte frames */
 	double mpps_near, mpps_far;  /* median per-second rates by placement */
 	double mpps_shared;          /* ... while both CPUs time-share one core */
 	unsigned int n_near, n_far, n_shared;

@@ -93,6 +93,8 @@ ratio(const struct perf_result *r, unsigned int n, const struct perf_result *a,
 				continue;
 			x = metric(&r[i], m);
 			y = metric(&r[j], m);
+			if (r[i].frames_wrong || r[j].frames_wrong)
+				continue; /* no rate of pkt_len frames to compare */
 			if (!isnan(x) && !isnan(y) && y > 0)
 				v[k++] = x / y;
 		}
@@ -236,6 +238,19 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 			perf_fmt(b[3], 32, 7, 0, x->c2c_ns));
 	}
 
+	for (i = 0; i < n; i++) {
+		const struct perf_result *x = &r[i];
+
+		if (!x->selected || !x->frames_wrong)
+			continue;
+		fprintf(f, "\n# WARNING: %s %s %u B%s: received frames average %s B, not %u B: "
+			"the transport merged or split frames, so this row is not a rate of "
+			"%u-byte frames (left out of the ratios)\n",
+			perf_tp_name(x->tp), perf_mode_name(x->mode), x->pkt_len,
+			x->scaling ? " (scaling)" : "", perf_fmt(b[0], 32, 0, 1, x->rx_len_mean),
+			x->pkt_len, x->pkt_len);
+	}
+
 	cost = NAN;
 	for (i = 0; i < n; i++)
 		if (r[i].selected && !isnan(r[i].c2c_cost) && !(r[i].c2c_cost <= cost))
@@ -344,6 +359,8 @@ perf_report_json(const char *path, const struct perf_options *o,
 		json_object_set_new(e, "gen_busy", perf_jnum(x->gen_busy));
 		json_object_set_new(e, "peer_busy", perf_jnum(x->peer_busy));
 		json_object_set_new(e, "c2c_cost", perf_jnum(x->c2c_cost));
+		json_object_set_new(e, "rx_len_mean", perf_jnum(x->rx_len_mean));
+		json_object_set_new(e, "frames_intact", json_boolean(!x->frames_wrong));
 		if (perf_runners[x->mode].json != NULL)
 			perf_runners[x->mode].json(e, x);
 		if (x->scaling && x->card < 0)
@@ -406,7 +423,7 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 	      "drops,tx_full,win_wr_per_pkt,win_rd_per_pkt,win_x_payload,efficiency,c2c_ns,"
 	      "mpps_near,n_near,mpps_far,n_far,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,lost,"
 	      "vs_one_card,load1,gen_cyc_per_pkt,peer_cyc_per_pkt,gen_busy,peer_busy,"
-	      "mpps_shared,n_shared,c2c_cost\n", f);
+	      "mpps_shared,n_shared,c2c_cost,rx_len_mean,frames_intact\n", f);
 	for (i = 0; i < n; i++) {
 		const struct perf_result *x = &r[i];
 
@@ -448,6 +465,8 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		csv_num(f, x->mpps_shared, 4);
 		fprintf(f, ",%u", x->n_shared);
 		csv_num(f, x->c2c_cost, 6);
+		csv_num(f, x->rx_len_mean, 1);
+		fprintf(f, ",%d", !x->frames_wrong);
 		fputc('\n', f);
 	}
 	if (f != stdout)
