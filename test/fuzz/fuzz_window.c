@@ -35,8 +35,12 @@
  *
  * Build and run: test/fuzz/build.sh, test/fuzz/run.sh (docs/reliability.md).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getaffinity, CPU_EQUAL */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,20 +128,52 @@ remove_window(void)
 	unlink(win_path);
 }
 
+/*
+ * "--lcores=0@(CPUS)": lcore 0 on the CPUs this process may already use.
+ * With "-l 0", EAL pins the fuzzing thread to CPU 0, and every worker of a
+ * parallel run (-workers=N) then shares that one CPU while the others idle.
+ * Returns -1 when the set does not fit buf.
+ */
+static int
+lcores_arg(char *buf, size_t len, const cpu_set_t *set)
+{
+	size_t off = (size_t)snprintf(buf, len, "--lcores=0@(");
+	int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE && off < len; cpu++)
+		if (CPU_ISSET(cpu, set))
+			off += (size_t)snprintf(buf + off, len - off, "%d,", cpu);
+	if (off >= len || buf[off - 1] != ',')
+		return -1;
+	buf[off - 1] = ')';
+	return 0;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64];
+	char prefix[64], lcores[1024];
 	char *eal[] = { (*argv)[0], (char *)"--no-huge", (char *)"-m", (char *)"512",
-			(char *)"--no-pci", (char *)"--no-shconf", (char *)"-l", (char *)"0",
+			(char *)"--no-pci", (char *)"--no-shconf", lcores,
 			(char *)"--log-level=pmd.net.cxlmem:emerg", (char *)"--log-level=lib.eal:error",
 			prefix, NULL };
+	cpu_set_t inherited, after;
 	unsigned int i;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=cxlfz%d", (int)getpid());
+	if (sched_getaffinity(0, sizeof(inherited), &inherited) != 0 ||
+	    lcores_arg(lcores, sizeof(lcores), &inherited) != 0) {
+		fprintf(stderr, "fuzz_window: cannot read this process's CPU set\n");
+		exit(1);
+	}
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "fuzz_window: EAL init failed: %s\n", rte_strerror(rte_errno));
+		exit(1);
+	}
+	/* the fuzzing thread keeps the CPUs it was started with (see lcores_arg) */
+	if (sched_getaffinity(0, sizeof(after), &after) != 0 || !CPU_EQUAL(&after, &inherited)) {
+		fprintf(stderr, "fuzz_window: EAL narrowed the fuzzing thread's CPU set\n");
 		exit(1);
 	}
 	for (i = 0; i < 3; i++) {
