@@ -217,15 +217,12 @@ struct perf_result {
 	uint64_t tx_full;
 	double win_wr_per_pkt;       /* NaN if the PMD has no such xstat */
 	double win_rd_per_pkt;
-	double load1;
+	double load1;                /* 1-minute load average at the point's end */
 	double gen_cyc_per_pkt;      /* busy TSC cycles per packet, generator end */
 	double peer_cyc_per_pkt;     /* same, sink/reflector end */
-	double gen_busy, peer_busy;  /* share of the lcores' time spent busy */                /* 1-minute load average at the point's end */
+	double gen_busy, peer_busy;  /* share of the lcores' time spent busy */
 	double c2c_ns;               /* median of the per-second probes, NaN */
 	double c2c_cost;             /* probe CPU time / measured time, worst end */
-	double rx_len_mean;          /* received frame bytes / received frames, B */
-	bool frames_wrong;           /* frames arrived merged or split (rx_len_mean !=
-	                              * pkt_len): not a rate of pkt_len-byte frames */
 	double mpps_near, mpps_far;  /* median per-second rates by placement */
 	double mpps_shared;          /* ... while both CPUs time-share one core */
 	unsigned int n_near, n_far, n_shared;

@@ -421,12 +421,6 @@ fill_results(struct perf_env *env, const struct perf_runner *run, const struct p
 		r->tx_mpps = (double)r->tx_pkts / pt->secs / 1e6;
 		r->rx_mpps = (double)r->rx_pkts / pt->secs / 1e6;
 		r->gbps = (double)r->rx_bytes * 8 / pt->secs / 1e9;
-		/* Every frame of a point is pkt_len bytes: other byte counts mean
-		 * the transport merged or split frames on the way, and the rate
-		 * is not one of pkt_len-byte frames (DPDK 22.11's net_memif did
-		 * this, see memif_card()). */
-		r->rx_len_mean = r->rx_pkts ? (double)r->rx_bytes / (double)r->rx_pkts : NAN;
-		r->frames_wrong = r->rx_bytes != r->rx_pkts * (uint64_t)pt->pkt_len;
 	}
 	return 0;
 }

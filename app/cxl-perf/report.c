@@ -57,6 +57,22 @@ perf_median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* received frame bytes / received frames, B; NaN when nothing arrived */
+static double
+rx_len_mean(const struct perf_result *r)
+{
+	return r->rx_pkts ? (double)r->rx_bytes / (double)r->rx_pkts : NAN;
+}
+
+/* Every frame of a point is pkt_len bytes: other byte counts mean the
+ * transport merged or split frames on the way, and the row is not a rate
+ * of pkt_len-byte frames (DPDK 22.11's net_memif did this, see memif_card()). */
+static bool
+frames_intact(const struct perf_result *r)
+{
+	return r->rx_bytes == r->rx_pkts * (uint64_t)r->pkt_len;
+}
+
 static bool
 same_point(const struct perf_result *a, const struct perf_result *b)
 {
@@ -91,10 +107,10 @@ ratio(const struct perf_result *r, unsigned int n, const struct perf_result *a,
 
 			if (r[j].tp != tp || r[j].round != r[i].round || !same_point(&r[j], a))
 				continue;
+			if (!frames_intact(&r[i]) || !frames_intact(&r[j]))
+				continue; /* no rate of pkt_len frames to compare */
 			x = metric(&r[i], m);
 			y = metric(&r[j], m);
-			if (r[i].frames_wrong || r[j].frames_wrong)
-				continue; /* no rate of pkt_len frames to compare */
 			if (!isnan(x) && !isnan(y) && y > 0)
 				v[k++] = x / y;
 		}
@@ -241,13 +257,13 @@ perf_report_table(FILE *f, const struct perf_options *o, const struct perf_resul
 	for (i = 0; i < n; i++) {
 		const struct perf_result *x = &r[i];
 
-		if (!x->selected || !x->frames_wrong)
+		if (!x->selected || frames_intact(x))
 			continue;
 		fprintf(f, "\n# WARNING: %s %s %u B%s: received frames average %s B, not %u B: "
 			"the transport merged or split frames, so this row is not a rate of "
 			"%u-byte frames (left out of the ratios)\n",
 			perf_tp_name(x->tp), perf_mode_name(x->mode), x->pkt_len,
-			x->scaling ? " (scaling)" : "", perf_fmt(b[0], 32, 0, 1, x->rx_len_mean),
+			x->scaling ? " (scaling)" : "", perf_fmt(b[0], 32, 0, 1, rx_len_mean(x)),
 			x->pkt_len, x->pkt_len);
 	}
 
@@ -359,8 +375,8 @@ perf_report_json(const char *path, const struct perf_options *o,
 		json_object_set_new(e, "gen_busy", perf_jnum(x->gen_busy));
 		json_object_set_new(e, "peer_busy", perf_jnum(x->peer_busy));
 		json_object_set_new(e, "c2c_cost", perf_jnum(x->c2c_cost));
-		json_object_set_new(e, "rx_len_mean", perf_jnum(x->rx_len_mean));
-		json_object_set_new(e, "frames_intact", json_boolean(!x->frames_wrong));
+		json_object_set_new(e, "rx_len_mean", perf_jnum(rx_len_mean(x)));
+		json_object_set_new(e, "frames_intact", json_boolean(frames_intact(x)));
 		if (perf_runners[x->mode].json != NULL)
 			perf_runners[x->mode].json(e, x);
 		if (x->scaling && x->card < 0)
@@ -465,8 +481,8 @@ perf_report_csv(const char *path, const struct perf_result *r, unsigned int n)
 		csv_num(f, x->mpps_shared, 4);
 		fprintf(f, ",%u", x->n_shared);
 		csv_num(f, x->c2c_cost, 6);
-		csv_num(f, x->rx_len_mean, 1);
-		fprintf(f, ",%d", !x->frames_wrong);
+		csv_num(f, rx_len_mean(x), 1);
+		fprintf(f, ",%d", frames_intact(x));
 		fputc('\n', f);
 	}
 	if (f != stdout)
