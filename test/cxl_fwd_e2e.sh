@@ -238,18 +238,23 @@ check_idle_cpu() {
 # read GSO frames from its kernel and the host side wrote GSO frames to its
 # kernel (device kernel -> window -> host kernel), and with net_cxlmem the
 # other way round too.
+# last_gso SIDE DIR: the last "DIR gso N" count in SIDE's forwarder log
+last_gso() {
+    grep -o "$2 gso [0-9]*" "$FWD_DIR/$1.log" | tail -n1 | awk '{ print $3 }'
+}
+
 check_offloads() {
     [[ "$FWD_TRANSPORT" != memif && $KERNEL == tun ]] || return 0
     STEP="GSO super-frames crossed ($FWD_TRANSPORT transport)"
     local h d
-    d="$(grep -o 'rx gso [0-9]*' "$FWD_DIR/device.log" | tail -n1 | awk '{ print $3 }')"
-    h="$(grep -o 'tx gso [0-9]*' "$FWD_DIR/host.log" | tail -n1 | awk '{ print $3 }')"
+    d="$(last_gso device rx)"
+    h="$(last_gso host tx)"
     [[ "${h:-0}" -gt 0 && "${d:-0}" -gt 0 ]] ||
         { fail "device rx gso '${d:-}', host tx gso '${h:-}'"; return; }
     if [[ "$FWD_TRANSPORT" == cxl ]]; then
         local h2 d2
-        h2="$(grep -o 'rx gso [0-9]*' "$FWD_DIR/host.log" | tail -n1 | awk '{ print $3 }')"
-        d2="$(grep -o 'tx gso [0-9]*' "$FWD_DIR/device.log" | tail -n1 | awk '{ print $3 }')"
+        h2="$(last_gso host rx)"
+        d2="$(last_gso device tx)"
         [[ "${h2:-0}" -gt 0 && "${d2:-0}" -gt 0 ]] ||
             { fail "host rx gso '${h2:-}', device tx gso '${d2:-}'"; return; }
         pass "device->host: $d read, $h written; host->device: $h2 read, $d2 written"
