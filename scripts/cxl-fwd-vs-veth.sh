@@ -15,7 +15,9 @@
 #
 #   --mtus "LIST"       MTUs (default "1500 9000")
 #   --kernels "LIST"    cxl-fwd backends (default "tun tap")
-#   --pings N           pings per path (default 500, at 10 ms intervals)
+#   --pings N           pings per path (default 500)
+#   --ping-interval S   seconds between pings (default 0.01; 0.2 or more
+#                       reaches cxl-fwd's deep idle: a wake on the doorbell)
 #   --secs N            iperf3 seconds per run (default 3)
 #   --redis-n N         redis-benchmark requests per test (default 100000)
 #   --calibrate PATH    calibrate-tun.sh to run (default: ../shared/bench/
@@ -40,6 +42,7 @@ BUILD="build"
 MTUS="1500 9000"
 KERNELS="tun tap"
 PINGS=500
+PING_I=0.01
 SECS=3
 REDIS_N=100000
 CALIB="$CXLMEM_ROOT/../shared/bench/calibrate-tun.sh"
@@ -49,6 +52,7 @@ while [[ $# -gt 0 ]]; do
         --mtus) MTUS="$2"; shift 2 ;;
         --kernels) KERNELS="$2"; shift 2 ;;
         --pings) PINGS="$2"; shift 2 ;;
+        --ping-interval) PING_I="$2"; shift 2 ;;
         --secs) SECS="$2"; shift 2 ;;
         --redis-n) REDIS_N="$2"; shift 2 ;;
         --calibrate) CALIB="$2"; shift 2 ;;
@@ -102,7 +106,7 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { print b - a }'; }
 
 ping_pct() {   # DST -> "p50 p99" in microseconds
-    fwd_in host ping -c "$PINGS" -i 0.01 -w 60 "$1" 2>/dev/null |
+    fwd_in host ping -c "$PINGS" -i "$PING_I" -w "$(awk -v n="$PINGS" -v i="$PING_I" 'BEGIN{print int(n*i)+60}')" "$1" 2>/dev/null |
         sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
         awk '{ v[NR] = $1 * 1000 } END {
             if (NR == 0) { print "n/a n/a"; exit }
@@ -154,7 +158,7 @@ measure() {
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "cxl-fwd options: ${USER_ARGS[*]:-(defaults)}; pings $PINGS at 10 ms, iperf3 -t $SECS, redis-benchmark -n $REDIS_N -c 50"
+echo "cxl-fwd options: ${USER_ARGS[*]:-(defaults)}; pings $PINGS every $PING_I s, iperf3 -t $SECS, redis-benchmark -n $REDIS_N -c 50"
 for mtu in $MTUS; do
     ip -n "$FWD_NS_H" link set vh0 mtu "$mtu" up
     ip -n "$FWD_NS_D" link set vd0 mtu "$mtu" up

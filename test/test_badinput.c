@@ -231,6 +231,11 @@ static const struct bad_case cases[] = {
 	{ "size zero", "role=host,path=%X,size=0", "size=0: expected bytes > 0", -1 },
 	{ "offset overflows", "role=host,path=%X,offset=99999999999G", "offset=99999999999G: expected bytes", -1 },
 	{ "offset misaligned", "role=host,path=%X,offset=100", "offset=100 is not a multiple of 4096", -1 },
+	{ "doorbell relative", "role=host,path=%X,doorbell=db", "doorbell=db: expected auto, off, or "
+	  "an absolute path prefix", -1 },
+	{ "doorbell too long", "role=host,path=%X,doorbell=/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "an absolute path prefix of "
+	  "at most 97 bytes", -1 },
 	{ "multicast mac", "role=host,path=%X,mac=01:00:00:00:00:01",
 	  "mac=01:00:00:00:00:01: expected a non-zero unicast MAC", -1 },
 	{ "bad mac", "role=host,path=%X,mac=02:00:00:00:01", "mac=02:00:00:00:01: expected a non-zero unicast MAC", -1 },

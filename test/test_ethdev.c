@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1628,6 +1629,102 @@ test_zerocopy(void)
 
 /* Closing a port while the application still holds a zero-copy mbuf: the
  * slot and its state stay until the mbuf is freed; nothing crashes. */
+/* Is fd readable within ms milliseconds? */
+static bool
+fd_ready(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
+}
+
+/*
+ * Rx interrupt mode (intr_conf.rxq) over the doorbell beside a file
+ * window: an armed queue's fd becomes readable when the peer sends, once
+ * per request; disarming consumes the doorbell; arming with frames already
+ * waiting rings at once; no doorbell rung while the receiver polls; the
+ * socket name exists only while the port is started. A port without a
+ * doorbell (doorbell=off) refuses intr_conf.rxq.
+ */
+static void
+test_rx_intr(void)
+{
+	struct rte_eth_conf conf = { .intr_conf = { .rxq = 1 } };
+	char args[512], sock[600];
+	struct rte_mbuf *m;
+	uint16_t h, d, off;
+	unsigned int i;
+	int fd, ret = -EAGAIN;
+
+	CHECK(pair_up("intr", "size=8M", "", 1, 1, 1500, 1500, &h, &d) == 0, "intr: pair up");
+	/* Reconfigure both ends with Rx interrupts (a started port refuses). */
+	rte_eth_dev_stop(h);
+	rte_eth_dev_stop(d);
+	CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 && rte_eth_dev_configure(d, 1, 1, &conf) == 0,
+	      "intr: configure with intr_conf.rxq");
+	CHECK(rte_eth_dev_start(h) == 0 && rte_eth_dev_start(d) == 0, "intr: start");
+	CHECK(wait_link(h, d, 1, 2000), "intr: link up");
+	snprintf(sock, sizeof(sock), "%s.intr.db-h2d-0", win_path);
+	CHECK(access(sock, F_OK) == 0, "intr: %s exists while started", sock);
+	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
+	CHECK(fd >= 0, "intr: queue 0 has an interrupt fd");
+	if (fd < 0)
+		goto out;
+	/* The peer's doorbell flag reaches us on its next heartbeat. */
+	for (i = 0; i < 500 && ret == -EAGAIN; i++) {
+		ret = rte_eth_dev_rx_intr_enable(d, 0);
+		if (ret == -EAGAIN)
+			rte_delay_us_sleep(1000);
+	}
+	CHECK(ret == 0, "intr: enable: %d", ret);
+	CHECK(!fd_ready(fd, 20), "intr: armed, nothing sent, fd quiet");
+	zc_send(h, 1, 100, 1);
+	CHECK(fd_ready(fd, 1000), "intr: a frame from the peer rings the doorbell");
+	zc_send(h, 3, 100, 2);
+	rte_delay_us_sleep(20000);
+	CHECK(xstat(h, "tx_doorbells") == 1, "intr: one doorbell per request, rang %" PRIu64,
+	      xstat(h, "tx_doorbells"));
+	CHECK(rte_eth_dev_rx_intr_disable(d, 0) == 0, "intr: disable");
+	CHECK(!fd_ready(fd, 0), "intr: disable consumed the doorbell");
+	CHECK(drain(d, 0, NULL) == 4, "intr: the 4 frames arrive");
+	/* Polling (disarmed): the sender rings no doorbell. */
+	zc_send(h, 2, 100, 6);
+	rte_delay_us_sleep(20000);
+	CHECK(xstat(h, "tx_doorbells") == 1, "intr: no doorbell while the receiver polls");
+	CHECK(!fd_ready(fd, 0), "intr: fd quiet while polling");
+	/* Frames already waiting: arming rings at once. */
+	CHECK(rte_eth_dev_rx_intr_enable(d, 0) == 0, "intr: enable with frames waiting");
+	CHECK(fd_ready(fd, 0), "intr: frames waiting when armed: the fd is readable at once");
+	rte_eth_dev_rx_intr_disable(d, 0);
+	CHECK(zc_recv(d, &m, 1, 100, 6) == 1, "intr: waiting frame received");
+	rte_pktmbuf_free(m);
+	drain(d, 0, NULL);
+	/* Frames sent before the peer stopped are still ours to take: the
+	 * doorbell still says so when we arm. */
+	zc_send(h, 2, 100, 8);
+	rte_eth_dev_stop(h);
+	CHECK(wait_link(d, d, 0, 1000), "intr: link down after the peer stopped");
+	ret = rte_eth_dev_rx_intr_enable(d, 0);
+	CHECK(ret == 0 && fd_ready(fd, 0), "intr: a backlog from before the peer stopped rings "
+	      "(enable %d)", ret);
+	rte_eth_dev_rx_intr_disable(d, 0);
+	CHECK(drain(d, 0, NULL) == 2, "intr: the backlog is received after the peer stopped");
+	rte_eth_dev_stop(d);
+	CHECK(access(sock, F_OK) != 0, "intr: %s removed at stop", sock);
+out:
+	pair_down("intr", h, d);
+
+	/* No doorbell: intr_conf.rxq refused, with a reason. */
+	snprintf(args, sizeof(args), "role=host,path=%s.nodb,doorbell=off", win_path);
+	CHECK(add_port("net_cxlmem_nodb", args, &off) == 0, "intr: doorbell=off probe");
+	CHECK(rte_eth_dev_configure(off, 1, 1, &conf) == -ENOTSUP,
+	      "intr: intr_conf.rxq without a doorbell is refused");
+	CHECK(rte_eth_dev_rx_intr_enable(off, 0) != 0, "intr: enable without Rx interrupts fails");
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_nodb");
+	snprintf(args, sizeof(args), "%s.nodb", win_path);
+	unlink(args);
+}
+
 static void
 test_zerocopy_held_at_close(void)
 {
@@ -1733,6 +1830,7 @@ main(int argc, char **argv)
 	test_peer_version();
 	test_zerocopy();
 	test_scatter_rule();
+	test_rx_intr();
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);

@@ -91,6 +91,8 @@ struct lcore_conf {
 	uint64_t last_cpu_ns;         /* at the previous stats print */
 	uint64_t sleeps;              /* epoll waits (adaptive mode) */
 	uint64_t wakeups_kern;        /* waits ended by a kernel queue */
+	uint64_t wakeups_xport;       /* waits ended by the transport's doorbell */
+	bool xport_intr;              /* the transport's queues have Rx interrupt fds */
 } __rte_cache_aligned;
 
 /* The transport port (cxlmem or another vdev). */
@@ -102,6 +104,7 @@ struct port_info {
 	struct rte_eth_stats last;    /* at the previous stats print */
 	uint64_t tx_offloads;         /* enabled on the port */
 	uint64_t rx_offloads;
+	bool rx_intr;                 /* configured with Rx interrupts (intr_conf.rxq) */
 };
 
 /*

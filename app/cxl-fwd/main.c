@@ -196,9 +196,17 @@ poll_round(const struct lcore_conf *lc, struct rte_mbuf **pkts)
 	return total;
 }
 
-/* The epoll set of an lcore: the kernel side's queue fds it polls. */
+/* Longest wait on the window's doorbell (ms): a safety net only. */
+#define ARMED_WAIT_MS 100
+
+/* epoll data of a transport queue's doorbell (else: a kernel queue). */
+#define EV_XPORT 0x10000u
+
+/* The epoll set of an lcore: the kernel side's queue fds it polls and, with
+ * Rx interrupts, the transport's (its doorbells); lc->xport_intr says
+ * whether the latter are all there. */
 static int
-make_epoll(const struct lcore_conf *lc)
+make_epoll(struct lcore_conf *lc)
 {
 	struct epoll_event ev;
 	unsigned int i;
@@ -218,15 +226,46 @@ make_epoll(const struct lcore_conf *lc)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: epoll_ctl(queue %u): %s\n", lc->q[i],
 				 strerror(errno));
 	}
+	lc->xport_intr = xport.rx_intr;
+	for (i = 0; lc->xport_intr && i < lc->nq; i++) {
+		fd = rte_eth_dev_rx_intr_ctl_q_get_fd(xport.id, lc->q[i]);
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = EV_XPORT | lc->q[i];
+		if (fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			printf("cxl-fwd: %s queue %u: no Rx interrupt fd; polling its window every "
+			       "--idle-sleep\n", xport.label, lc->q[i]);
+			lc->xport_intr = false;
+		}
+	}
 	return ep;
+}
+
+/* Arm (on) or disarm the transport's Rx interrupts of lc's queues; true
+ * when every queue is armed (the peer will ring). */
+static bool
+xport_intr_arm(const struct lcore_conf *lc, bool on)
+{
+	bool all = true;
+	unsigned int i;
+
+	for (i = 0; i < lc->nq; i++) {
+		if (on)
+			all &= rte_eth_dev_rx_intr_enable(xport.id, lc->q[i]) == 0;
+		else
+			rte_eth_dev_rx_intr_disable(xport.id, lc->q[i]);
+	}
+	return all;
 }
 
 /*
  * Busy: poll rounds back to back. Adaptive: the same while frames move and
  * for --poll-grace after the last one; then wait in epoll_pwait2() on the
  * kernel queues (a frame from the kernel ends the wait at once) for at most
- * --idle-sleep, so that the window is looked at that often, and for
- * --deep-sleep once idle for --deep-after.
+ * --idle-sleep, so that the window is looked at that often. Once idle for
+ * --deep-after: with Rx interrupts on the transport (net_cxlmem's
+ * doorbell), wait on its doorbells too (a frame from the peer ends the
+ * wait at once) for up to ARMED_WAIT_MS; without them, --deep-sleep.
  */
 static int
 fwd_loop(void *arg)
@@ -235,7 +274,7 @@ fwd_loop(void *arg)
 	struct lcore_conf *lc = &lconf[lcore];
 	bool is_main = lcore == rte_get_main_lcore();
 	struct rte_mbuf *pkts[MAX_BURST];
-	struct epoll_event evs[MAX_QUEUES];
+	struct epoll_event evs[2 * MAX_QUEUES];
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t stats_cycles = (uint64_t)opts.stats_sec * hz;
 	uint64_t grace = (uint64_t)opts.grace_us * hz / 1000000;
@@ -243,7 +282,9 @@ fwd_loop(void *arg)
 	uint64_t now, last_busy, next_stats;
 	struct timespec ts_idle = { 0, (long)opts.idle_us * 1000 };
 	struct timespec ts_deep = { 0, (long)opts.deep_us * 1000 };
-	int ep = -1, n;
+	const struct timespec ts_armed = { 0, ARMED_WAIT_MS * 1000000L };
+	int ep = -1, n, i;
+	bool armed, deep;
 
 	RTE_SET_USED(arg);
 	if (lc->nq == 0 && !is_main)
@@ -283,11 +324,23 @@ fwd_loop(void *arg)
 			rte_pause();
 			continue;
 		}
-		n = epoll_pwait2(ep, evs, MAX_QUEUES,
-				 now - last_busy < deep_after ? &ts_idle : &ts_deep, NULL);
+		/* Once idle for --deep-after, the window's doorbell wakes us;
+		 * until then a short poll of the window answers as fast and
+		 * keeps this vCPU from a deep idle, which on a VM is slow to
+		 * leave (docs/cxl-fwd.md, "Adaptive polling"). */
+		deep = now - last_busy >= deep_after;
+		armed = deep && lc->xport_intr && xport_intr_arm(lc, true);
+		n = epoll_pwait2(ep, evs, 2 * MAX_QUEUES,
+				 armed ? &ts_armed : deep ? &ts_deep : &ts_idle, NULL);
+		if (deep && lc->xport_intr)
+			xport_intr_arm(lc, false);
 		lc->sleeps++;
-		if (n > 0)
-			lc->wakeups_kern++;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u32 & EV_XPORT)
+				lc->wakeups_xport++;
+			else
+				lc->wakeups_kern++;
+		}
 	}
 	if (ep >= 0)
 		close(ep);

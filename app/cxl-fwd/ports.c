@@ -165,6 +165,13 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 	conf.intr_conf.rxq = cfg->rx_intr;
 
 	ret = rte_eth_dev_configure(id, opts.queues, opts.queues, &conf);
+	if (ret == -ENOTSUP && conf.intr_conf.rxq && !cfg->is_tap) {
+		/* net_cxlmem without a doorbell (devdax, doorbell=off). */
+		printf("cxl-fwd: %s: no Rx interrupts; while idle the window is looked at every "
+		       "--idle-sleep\n", pi->label);
+		conf.intr_conf.rxq = 0;
+		ret = rte_eth_dev_configure(id, opts.queues, opts.queues, &conf);
+	}
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: configure (%u queues, MTU %u, offloads "
 			 "rx 0x%" PRIx64 " tx 0x%" PRIx64 "): %s\n", pi->label, opts.queues,
@@ -172,6 +179,7 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 			 rte_strerror(-ret));
 	pi->rx_offloads = conf.rxmode.offloads;
 	pi->tx_offloads = conf.txmode.offloads;
+	pi->rx_intr = conf.intr_conf.rxq;
 	/* net_tap advertises 1522-byte frames (so ethdev refuses a larger MTU)
 	 * but its kernel side takes any MTU; its transmit path drops frames
 	 * longer than the ethdev MTU. Raise that MTU to ours directly; the
@@ -212,7 +220,10 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 	}
 	ret = rte_eth_dev_start(id);
 	if (ret != 0)
-		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: start: %s\n", pi->label, rte_strerror(-ret));
+		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: start: %s%s\n", pi->label, rte_strerror(-ret),
+			 conf.intr_conf.rxq && !cfg->is_tap ?
+			 " (with Rx interrupts; doorbell=off in its devargs, or --poll busy, "
+			 "does without)" : "");
 }
 
 void
@@ -229,6 +240,10 @@ fwd_setup_xport(void)
 		.max_frame = fwd_frame_len(),
 		.promisc = true,
 		.want_offloads = opts.kernel == FWD_KERN_TUN && opts.offloads,
+		/* Adaptive polling sleeps on the window's doorbell too. Only
+		 * net_cxlmem's: how another PMD's Rx interrupt fd is consumed
+		 * (vhost's proxy epoll fds, memif's eventfds) is its own. */
+		.rx_intr = opts.poll == FWD_POLL_ADAPTIVE && opts.xport_is_cxl,
 	};
 
 	fwd_setup_port(&xport, &cfg);

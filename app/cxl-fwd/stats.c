@@ -107,8 +107,8 @@ print_cpu(bool final, double dt)
 		else
 			printf(" lcore %u %.1f%%", l, (ns - lc->last_cpu_ns) / 1e9 / dt * 100.0);
 		if (opts.poll == FWD_POLL_ADAPTIVE)
-			printf(" (waits %" PRIu64 ", %" PRIu64 " ended by the kernel)",
-			       lc->sleeps, lc->wakeups_kern);
+			printf(" (waits %" PRIu64 ", %" PRIu64 " ended by the kernel, %" PRIu64
+			       " by the window)", lc->sleeps, lc->wakeups_kern, lc->wakeups_xport);
 		lc->last_cpu_ns = ns;
 	}
 	if (final)

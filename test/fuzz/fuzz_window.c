@@ -25,7 +25,9 @@
  *      TSO and checksum requests) and a fuzzed peer (the offloads it takes,
  *      its largest frame, this end's descriptor count): the sender must
  *      never write a slot the receiver has not released, never hold more
- *      than a ring, and free every mbuf.
+ *      than a ring, and free every mbuf. Sometimes the peer sleeps (Rx
+ *      interrupt mode) with a fuzzed doorbell request beside cons: the
+ *      sender only compares it, and rings once per odd request.
  *   3  attach: the input becomes a window file (superblock, both control
  *      lines, the device's receive ring); a role=device port is probed on
  *      it through rte_vdev_init, started (the link check runs once
@@ -247,6 +249,7 @@ struct ring {
 	struct cxlmem_queue q;
 	uint32_t *prod;
 	uint32_t *cons;
+	uint32_t *intr_arm;
 	struct cxlmem_desc *desc;
 	uint8_t *bufs;
 };
@@ -290,12 +293,17 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	memset(&r->q, 0, sizeof(r->q));
 	r->prod = malloc(sizeof(uint32_t));
 	r->cons = malloc(sizeof(uint32_t));
+	r->intr_arm = calloc(1, sizeof(uint32_t));
 	r->desc = calloc(rsize, sizeof(struct cxlmem_desc));
 	r->bufs = block_for(BLOCK_BUFS, rsize, bsize);
-	if (r->prod == NULL || r->cons == NULL || r->desc == NULL || r->bufs == NULL)
+	if (r->prod == NULL || r->cons == NULL || r->intr_arm == NULL || r->desc == NULL ||
+	    r->bufs == NULL)
 		abort();
 	fr->prod = r->prod;
 	fr->cons = r->cons;
+	fr->intr_arm = r->intr_arm;
+	/* No doorbell socket: the harness rings nobody (tx_fd -1). */
+	cxlmem_doorbell_init(&fz_pp);
 	fr->desc = r->desc;
 	fr->bufs = r->bufs;
 	rte_eth_devices[FZ_PORT].process_private = &fz_pp;
@@ -317,6 +325,7 @@ ring_free(struct ring *r)
 {
 	free(r->prod);
 	free(r->cons);
+	free(r->intr_arm);
 	free(r->desc);
 }
 
@@ -799,7 +808,7 @@ fuzz_tx(struct cursor *c)
 	bool want_ok[32];
 	struct ring r;
 	uint8_t *shadow;
-	uint32_t head, peer, s, held, rel;
+	uint32_t head, peer, s, held, rel, arm_before, rung_before;
 	unsigned int n, i, round, taken;
 	bool any_offload;
 
@@ -830,6 +839,13 @@ fuzz_tx(struct cursor *c)
 		 * past head) or hostile (anything). */
 		peer = take8(c) & 0x80 ? take32(c) : rel + take32(c) % (head - rel + 1);
 		*r.cons = peer;
+		/* A receiver in Rx interrupt mode (or one lying about it):
+		 * the request word beside cons is the peer's to write. */
+		r.q.peer_sleeps = take8(c) & 1;
+		if (r.q.peer_sleeps)
+			*r.intr_arm = take32(c);
+		arm_before = *r.intr_arm;
+		rung_before = r.q.rung;
 		if ((uint32_t)(peer - rel) <= (uint32_t)(head - rel))
 			rel = peer;
 		held = head - rel;
@@ -866,6 +882,13 @@ fuzz_tx(struct cursor *c)
 		i = flush ? eth_cxlmem_tx_flush(&r.q, pkts, (uint16_t)n) :
 			    eth_cxlmem_tx(&r.q, pkts, (uint16_t)n);
 		FZ_ASSERT(i <= n, "tx returned %u of %u", i, n);
+		/* The request is only compared: a burst that published rings
+		 * for an odd request it has not rung for, and nothing else. */
+		FZ_ASSERT(r.q.rung == rung_before ||
+			  (r.q.peer_sleeps && (arm_before & 1) && r.q.rung == arm_before),
+			  "rung %u, before %u, request %u", r.q.rung, rung_before, arm_before);
+		FZ_ASSERT(*r.intr_arm == arm_before, "the sender wrote the receiver's request word");
+		FZ_ASSERT(r.q.st.doorbells == 0, "a doorbell rung without a socket");
 		taken = i;
 		for (; i < n; i++)
 			rte_pktmbuf_free(pkts[i]);

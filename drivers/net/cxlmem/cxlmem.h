@@ -11,6 +11,8 @@
  *   cxlmem_rxtx.c      burst functions (their fast paths)
  *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
  *                      offload metadata, segmentation and checksums
+ *   cxlmem_zerocopy.c  zerocopy=rx: slots lent to the application
+ *   cxlmem_doorbell.c  Rx interrupt mode: doorbells between the two ends
  *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
 #ifndef CXLMEM_H
@@ -19,6 +21,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/un.h>
 
 #include <rte_ether.h>
 #include <rte_log.h>
@@ -41,6 +44,18 @@ extern int cxlmem_logtype;
 /** Largest MTU: the largest frame less its L2 overhead. */
 #define CXLMEM_MAX_MTU (CXLMEM_MAX_FRAME_LEN - CXLMEM_L2_OVERHEAD)
 
+/** doorbell= devarg. */
+enum cxlmem_doorbell_mode {
+	CXLMEM_DOORBELL_AUTO = 0, /**< beside a file window; none for devdax */
+	CXLMEM_DOORBELL_OFF,      /**< none: Rx interrupt mode not offered */
+	CXLMEM_DOORBELL_PATH,     /**< at the prefix given */
+};
+/** Bytes a doorbell socket name adds to its prefix: ".db-h2d-63". */
+#define CXLMEM_DOORBELL_SUFFIX_MAX 10u
+/** Longest doorbell prefix, with its NUL: a Unix socket name has 108 bytes. */
+#define CXLMEM_DOORBELL_PREFIX_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - \
+				    CXLMEM_DOORBELL_SUFFIX_MAX)
+
 /** Devargs (cxlmem_devargs.c parses them with rte_kvargs; defaults there). */
 struct cxlmem_params {
 	enum cxlmem_role role;
@@ -59,6 +74,11 @@ struct cxlmem_params {
 	uint32_t link_timeout_ms;     /**< link_timeout=: peer silence before link down */
 	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
 	bool rx_zerocopy;             /**< zerocopy=rx: hand received slots over in place */
+	enum cxlmem_doorbell_mode doorbell_mode; /**< doorbell= */
+	/** doorbell=PREFIX (or, with auto, a file window's path): receive
+	 *  ring (q, d) of either end listens at PREFIX.db-h2d-q / .db-d2h-q.
+	 *  Empty: no doorbell (Rx interrupt mode not offered). */
+	char doorbell[CXLMEM_DOORBELL_PREFIX_MAX];
 };
 
 /* cxlmem_devargs.c */
@@ -76,7 +96,8 @@ struct cxlmem_params {
 	"coherence=hw|flush " \
 	"link_timeout=<ms> " \
 	"speed=<Mbit/s> " \
-	"zerocopy=rx|off"
+	"zerocopy=rx|off " \
+	"doorbell=auto|off|<path prefix>"
 int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
 
@@ -107,6 +128,7 @@ uint32_t cxlmem_window_link_speed(const struct cxlmem_window *w);
 struct cxlmem_ring {
 	uint32_t *prod;               /**< producer index (the sender's line) */
 	uint32_t *cons;               /**< consumer index (the receiver's line) */
+	uint32_t *intr_arm;           /**< doorbell request (the receiver's line) */
 	struct cxlmem_desc *desc;     /**< ring_size descriptors */
 	uint8_t *bufs;                /**< ring_size buffers of buf_size bytes */
 };
@@ -132,6 +154,7 @@ struct cxlmem_queue_stats {
 	uint64_t zc_copied;     /**< RX zero-copy: frames copied (short, or too many slots out) */
 	uint64_t win_written;   /**< bytes stored into the window, line-granular */
 	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
+	uint64_t doorbells;     /**< TX: doorbells rung (the peer slept on the ring) */
 };
 
 /** Frames shorter than this are copied even with zerocopy=rx (bytes). */
@@ -197,6 +220,10 @@ struct cxlmem_queue {
 	uint8_t dir;                    /**< enum cxlmem_dir of the ring */
 	bool enabled;                   /**< TX: link up; RX: synchronised (under lock) */
 	bool peer_polls;                /**< TX: the peer polls this ring (under lock) */
+	bool peer_sleeps;               /**< TX: the peer may sleep on this ring and ask for
+					 *   a doorbell (ctrl.flags), and we can ring one */
+	uint32_t intr_arm;              /**< RX: the intr_arm value we published last */
+	uint32_t rung;                  /**< TX: the peer's last intr_arm we rang for */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
 	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
 					 *   refcnt 1, nb_segs 1, port), one store */
@@ -264,6 +291,10 @@ struct pmd_internals {
 	uint32_t peer_max_frame;        /**< the peer's published max_rx_frame (0: none) */
 	uint32_t peer_rx_offloads;      /**< the peer's published CXLMEM_RXO_* bits */
 	uint32_t peer_max_gso;          /**< the peer's published max_gso_frame (0: none) */
+	bool peer_rx_intr;              /**< the peer publishes CXLMEM_CTRL_F_RX_INTR */
+	bool peer_rings;                /**< the peer publishes CXLMEM_CTRL_F_DOORBELL */
+	bool rx_intr;                   /**< Rx interrupt mode installed (started with
+					 *   intr_conf.rxq): we publish CXLMEM_CTRL_F_RX_INTR */
 	bool peer_version_logged;       /**< a peer of another layout version was logged */
 	bool zc_held;                   /**< zero-copy mbufs outlived their queue: keep the window */
 	uint8_t peer_coherence;         /**< the peer's published coherence mode */
@@ -279,11 +310,20 @@ struct pmd_internals {
 	struct cxlmem_queue *txq[CXLMEM_MAX_QUEUES];
 };
 
+/** Doorbells of one process (cxlmem_doorbell.c); fds are -1 when absent. */
+struct cxlmem_doorbells {
+	int tx_fd;                    /**< unbound datagram socket we ring the peer with */
+	int rx_fd[CXLMEM_MAX_QUEUES]; /**< receive queue q's bound socket (Rx interrupt mode) */
+	struct sockaddr_un peer[CXLMEM_MAX_QUEUES]; /**< the peer's receive ring q's socket */
+	struct sockaddr_un own[CXLMEM_MAX_QUEUES];  /**< our receive ring q's socket */
+};
+
 /** This process's view of a port (dev->process_private). */
 struct pmd_process_private {
 	struct cxlmem_window win;
 	/** rings[q][d]: queue q's ring of direction d (enum cxlmem_dir). */
 	struct cxlmem_ring rings[CXLMEM_MAX_QUEUES][2];
+	struct cxlmem_doorbells db;
 };
 
 /** Window line accessors. */
@@ -354,6 +394,18 @@ void cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uin
 		    uint32_t buf_size, uint32_t off, uint32_t len);
 void cxlmem_rx_ip_cksum(struct rte_mbuf *m);
 uint16_t eth_cxlmem_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
+
+/* cxlmem_doorbell.c */
+void cxlmem_doorbell_resolve(const char *name, struct cxlmem_params *p,
+			     const struct cxlmem_window *w);
+void cxlmem_doorbell_init(struct pmd_process_private *pp);
+void cxlmem_doorbell_open(const struct pmd_internals *pi, struct pmd_process_private *pp);
+void cxlmem_doorbell_close(struct pmd_process_private *pp);
+int cxlmem_rx_intr_install(struct rte_eth_dev *dev);
+void cxlmem_rx_intr_uninstall(struct rte_eth_dev *dev);
+int eth_cxlmem_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int eth_cxlmem_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+void cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool flush);
 
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);

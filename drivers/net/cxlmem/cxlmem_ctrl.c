@@ -190,6 +190,7 @@ cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g
 
 			r->prod = &((struct cxlmem_ring_prod *)ring)->prod;
 			r->cons = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->cons;
+			r->intr_arm = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->intr_arm;
 			r->desc = (struct cxlmem_desc *)(ring + CXLMEM_DESC_OFFSET);
 			r->bufs = ring + g->buf_offset;
 		}
@@ -474,6 +475,9 @@ publish_rx(struct rte_eth_dev *dev)
 	__atomic_store_n(&my->rx_offloads, rx_offloads_published(dev), __ATOMIC_RELAXED);
 	__atomic_store_n(&my->max_gso_frame, cxlmem_rx_max_gso(dev), __ATOMIC_RELAXED);
 	__atomic_store_n(&my->rx_queue_mask, rx_queue_mask(dev), __ATOMIC_RELAXED);
+	__atomic_store_n(&my->flags, (pi->rx_intr ? CXLMEM_CTRL_F_RX_INTR : 0) |
+			 (proc_priv(dev)->db.tx_fd >= 0 ? CXLMEM_CTRL_F_DOORBELL : 0),
+			 __ATOMIC_RELAXED);
 	ctrl_publish(pi, my);
 	apply_frame_limits(dev);
 }
@@ -523,6 +527,7 @@ cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w)
 	my->max_gso_frame = 0;
 	my->coherence = (uint8_t)pi->params.coherence;
 	my->version = CXLMEM_LAYOUT_VERSION;
+	my->flags = 0;
 	memset(my->reserved, 0, sizeof(my->reserved));
 	__atomic_store_n(&my->peer_epoch_ack, 0, __ATOMIC_RELAXED);
 	/* Release: the fields above before the state; pairs with the acquire
@@ -692,6 +697,19 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 			}
 		}
 	}
+	if (pi->peer_rx_intr != ((peer->flags & CXLMEM_CTRL_F_RX_INTR) != 0)) {
+		pi->peer_rx_intr = !pi->peer_rx_intr;
+		for (q = 0; q < CXLMEM_MAX_QUEUES; q++) {
+			struct cxlmem_queue *tq = pi->txq[q];
+
+			if (tq != NULL) {
+				rte_spinlock_lock(&tq->lock);
+				tq->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
+				rte_spinlock_unlock(&tq->lock);
+			}
+		}
+	}
+	pi->peer_rings = (peer->flags & CXLMEM_CTRL_F_DOORBELL) != 0;
 	pi->peer_coherence = peer->coherence == CXLMEM_COHERENCE_FLUSH ?
 			     CXLMEM_COHERENCE_FLUSH : CXLMEM_COHERENCE_HW;
 	if (pi->peer_rx_mask != peer->rx_queue_mask) {

@@ -257,6 +257,27 @@ arg_zerocopy(const char *key __rte_unused, const char *val, void *opaque)
 	return 0;
 }
 
+static int
+arg_doorbell(const char *key __rte_unused, const char *val, void *opaque)
+{
+	struct cxlmem_params *p = opaque;
+
+	if (strcmp(val, "auto") == 0) {
+		p->doorbell_mode = CXLMEM_DOORBELL_AUTO;
+	} else if (strcmp(val, "off") == 0) {
+		p->doorbell_mode = CXLMEM_DOORBELL_OFF;
+	} else if (val[0] == '/' && strlen(val) < sizeof(p->doorbell)) {
+		p->doorbell_mode = CXLMEM_DOORBELL_PATH;
+		snprintf(p->doorbell, sizeof(p->doorbell), "%s", val);
+	} else {
+		CXLMEM_LOG(ERR, "doorbell=%s: expected auto, off, or an absolute path prefix of at "
+			   "most %zu bytes (Unix socket names are short)", val,
+			   sizeof(p->doorbell) - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t handler;
@@ -274,6 +295,7 @@ static const struct {
 	{ "link_timeout", arg_link_timeout },
 	{ "speed", arg_speed },
 	{ "zerocopy", arg_zerocopy },
+	{ "doorbell", arg_doorbell },
 };
 
 /* Every key of kvl is one of cxlmem_args, given once, with a value. */

@@ -19,7 +19,8 @@
  *           d = 0 (host to device), 1 (device to host), one ring region at
  *           queue_offset + (2 * q + d) * ring_stride:
  *             +0                     struct cxlmem_ring_prod  (sender writes)
- *             +64                    struct cxlmem_ring_cons  (receiver writes)
+ *             +64                    struct cxlmem_ring_cons  (receiver writes:
+ *                                    cons, and intr_arm in Rx interrupt mode)
  *             +128                   struct cxlmem_desc[ring_size]
  *             +buf_offset            ring_size buffers of buf_size bytes;
  *                                    descriptor slot i owns buffer i
@@ -194,8 +195,25 @@ struct cxlmem_ctrl {
 	uint8_t coherence;       /**< this side's enum cxlmem_coherence */
 	uint8_t version;         /**< CXLMEM_LAYOUT_VERSION this side speaks
 				  *   (0 in a version 1 line) */
-	uint8_t reserved[2];     /**< zero */
+	uint8_t flags;           /**< CXLMEM_CTRL_F_* (zero in lines of builds
+				  *   that predate them) */
+	uint8_t reserved[1];     /**< zero */
 };
+
+/**
+ * ctrl.flags: this side's receive queues may sleep between bursts (ethdev
+ * Rx interrupt mode) and ask, in ring_cons.intr_arm, to be woken by a
+ * doorbell. A sender whose peer publishes it checks intr_arm after each
+ * burst it publishes and rings the receiver's doorbell once per request.
+ * Doorbells are not in the window: on one host they are datagrams on a
+ * Unix socket per receive ring (docs/cxlmem.md, "Rx interrupts"); a pair
+ * without a doorbell between them polls, as before.
+ */
+#define CXLMEM_CTRL_F_RX_INTR 0x01u
+/** ctrl.flags: this side rings its peer's doorbells (it has them configured,
+ *  under the same names as the peer); a receiver whose peer does not
+ *  publish it polls rather than sleep. */
+#define CXLMEM_CTRL_F_DOORBELL 0x02u
 
 /**
  * Coherence mode of one side (devarg coherence=), published in
@@ -213,10 +231,20 @@ struct cxlmem_ring_prod {
 	uint8_t pad[CXLMEM_LINE - 4];
 };
 
-/** Consumer line of a ring: the receiver's index. */
+/** Consumer line of a ring: the receiver's index and wake-up request. */
 struct cxlmem_ring_cons {
 	uint32_t cons;            /**< next descriptor the receiver reads */
-	uint8_t pad[CXLMEM_LINE - 4];
+	/**
+	 * Doorbell request: odd while the receiver sleeps on this ring and
+	 * wants a doorbell when prod moves, even while it polls. Each request
+	 * is a new odd value, so a sender rings once per request (it keeps the
+	 * last value it rang for). Zero in builds that predate it (ctrl.flags
+	 * says whether the receiver uses it). Ordering (Dekker): the receiver
+	 * stores it, full fence, loads prod; the sender stores prod, full
+	 * fence, loads it; at least one of them sees the other's store.
+	 */
+	uint32_t intr_arm;
+	uint8_t pad[CXLMEM_LINE - 8];
 };
 
 /** Descriptor flag: the frame continues in the next slot. */
@@ -298,9 +326,11 @@ _Static_assert(offsetof(struct cxlmem_ctrl, rx_offloads) == 52, "ctrl.rx_offload
 _Static_assert(offsetof(struct cxlmem_ctrl, max_gso_frame) == 56, "ctrl.max_gso_frame");
 _Static_assert(offsetof(struct cxlmem_ctrl, coherence) == 60, "ctrl.coherence");
 _Static_assert(offsetof(struct cxlmem_ctrl, version) == 61, "ctrl.version");
+_Static_assert(offsetof(struct cxlmem_ctrl, flags) == 62, "ctrl.flags");
 _Static_assert(CXLMEM_MAX_QUEUES <= 64, "rx_queue_mask has a bit per queue");
 _Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
 _Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
+_Static_assert(offsetof(struct cxlmem_ring_cons, intr_arm) == 4, "cons.intr_arm");
 _Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
 _Static_assert(offsetof(struct cxlmem_desc, flags) == 4, "desc.flags");
 _Static_assert(offsetof(struct cxlmem_desc, epoch_tag) == 6, "desc.epoch_tag");

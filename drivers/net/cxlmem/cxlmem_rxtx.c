@@ -192,6 +192,9 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			cxlmem_wb_line(r->prod);
 		q->head = head;
 		wbytes += CXLMEM_LINE;
+		/* Rx interrupt mode at the peer: it may sleep on this ring. */
+		if (unlikely(q->peer_sleeps))
+			cxlmem_doorbell_ring(q, r, flush);
 	}
 
 	q->st.pkts += sent;

@@ -77,6 +77,13 @@ eth_dev_configure(struct rte_eth_dev *dev)
 			   dev->data->nb_tx_queues, pi->geom.nb_queues);
 		return -EINVAL;
 	}
+	if (dev->data->dev_conf.intr_conf.rxq && pi->params.doorbell[0] == '\0') {
+		CXLMEM_LOG(ERR, "port %u: Rx interrupts (intr_conf.rxq) need a doorbell between the "
+			   "two ends: a file window has one (doorbell=auto), a devdax window "
+			   "needs doorbell=PATH_PREFIX with both ends on this host",
+			   pi->port_id);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -84,8 +91,15 @@ static int
 eth_dev_start(struct rte_eth_dev *dev)
 {
 	uint16_t i;
+	int ret;
 
 	PRIMARY_ONLY();
+	/* Before cxlmem_ctrl_start(): it publishes CXLMEM_CTRL_F_RX_INTR. */
+	if (dev->data->dev_conf.intr_conf.rxq) {
+		ret = cxlmem_rx_intr_install(dev);
+		if (ret != 0)
+			return ret;
+	}
 	cxlmem_ctrl_start(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -100,6 +114,8 @@ eth_dev_stop(struct rte_eth_dev *dev)
 	uint16_t i;
 
 	PRIMARY_ONLY();
+	/* Before cxlmem_ctrl_stop(): it publishes the flag cleared. */
+	cxlmem_rx_intr_uninstall(dev);
 	cxlmem_ctrl_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
@@ -325,6 +341,7 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->epoch_tag = (uint16_t)pi->synced_peer_epoch;
 	q->enabled = pi->link_up;
 	q->peer_polls = (pi->peer_rx_mask >> qid) & 1;
+	q->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
 	if (pi->peer_max_frame != 0)
 		q->max_frame = RTE_MIN(q->max_frame, pi->peer_max_frame);
 	q->offloads = pi->peer_rx_offloads;
@@ -426,7 +443,7 @@ enum {
 	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ,
 	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH,
 	XS_RX_BAD_OFFLOAD, XS_TX_BAD_OFFLOAD, XS_TX_GSO_SEGMENTED, XS_TX_CSUM_DONE, XS_RX_CSUM_DONE,
-	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_COUNT
+	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_TX_DOORBELLS, XS_COUNT
 };
 static const char *const xstat_names[XS_COUNT] = {
 	[XS_RING_FULL] = "ring_full",
@@ -451,6 +468,7 @@ static const char *const xstat_names[XS_COUNT] = {
 	[XS_RX_ZC_FRAMES] = "rx_zerocopy_frames",
 	[XS_RX_ZC_COPIED] = "rx_zerocopy_copied",
 	[XS_RX_ZC_OUT] = "rx_zerocopy_slots_out",
+	[XS_TX_DOORBELLS] = "tx_doorbells",
 };
 
 static int
@@ -504,6 +522,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_TX_BAD_OFFLOAD] += s.bad_offload;
 			v[XS_TX_GSO_SEGMENTED] += s.gso_segmented;
 			v[XS_TX_CSUM_DONE] += s.csum_done;
+			v[XS_TX_DOORBELLS] += s.doorbells;
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
@@ -571,6 +590,7 @@ eth_dev_close(struct rte_eth_dev *dev)
 	uint16_t i;
 
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		cxlmem_rx_intr_uninstall(dev);
 		cxlmem_ctrl_close(dev);
 		for (i = 0; i < dev->data->nb_rx_queues; i++)
 			eth_rx_queue_release(dev, i);
@@ -582,6 +602,7 @@ eth_dev_close(struct rte_eth_dev *dev)
 	if (pp != NULL) {
 		struct pmd_internals *pi = dev->data->dev_private;
 
+		cxlmem_doorbell_close(pp);
 		/* With zero-copy mbufs still out, their slots stay mapped. */
 		if (!pi->zc_held) {
 			cxlmem_window_close(&pp->win);
@@ -614,6 +635,8 @@ static const struct eth_dev_ops ops = {
 	.promiscuous_disable = eth_promisc_noop,
 	.allmulticast_enable = eth_promisc_noop,
 	.allmulticast_disable = eth_promisc_noop,
+	.rx_queue_intr_enable = eth_cxlmem_rx_intr_enable,
+	.rx_queue_intr_disable = eth_cxlmem_rx_intr_disable,
 };
 
 /* ---- probe / remove ------------------------------------------------------ */
@@ -690,6 +713,7 @@ probe_secondary(struct rte_vdev_device *vdev, const char *name)
 		rte_eth_dev_release_port(dev);
 		return -ENOMEM;
 	}
+	cxlmem_doorbell_init(pp);
 	ret = cxlmem_window_attach(pi->win_path, pi->params.offset, pi->win_size, &pp->win);
 	if (ret != 0) {
 		rte_free(pp);
@@ -697,6 +721,7 @@ probe_secondary(struct rte_vdev_device *vdev, const char *name)
 		return ret;
 	}
 	cxlmem_rings_map(pp, &pi->geom);
+	cxlmem_doorbell_open(pi, pp);
 	dev->process_private = pp;
 	dev->dev_ops = &ops;
 	dev->device = &vdev->device;
@@ -730,6 +755,7 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	if (pp == NULL)
 		return -ENOMEM;
 	pp->win.fd = -1;
+	cxlmem_doorbell_init(pp);
 
 	dev = rte_eth_vdev_allocate(vdev, sizeof(*pi));
 	if (dev == NULL) {
@@ -758,6 +784,8 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	snprintf(pi->win_path, sizeof(pi->win_path), "%s", pp->win.path);
 	pi->win_size = pp->win.size;
 	pi->link_speed = link_speed(name, &params, &pp->win);
+	cxlmem_doorbell_resolve(name, &pi->params, &pp->win);
+	cxlmem_doorbell_open(pi, pp);
 
 	if (params.mac_set)
 		pi->mac = params.mac;
@@ -792,6 +820,7 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	return 0;
 
 fail:
+	cxlmem_doorbell_close(pp);
 	cxlmem_window_close(&pp->win);
 	rte_free(pp);
 	dev->process_private = NULL;
