@@ -231,6 +231,24 @@ check_idle_cpu() {
         awk -v s="$share" 'BEGIN { exit !(s < 20) }' && pass "$side side $share% of a core" ||
             fail "$side side $share% of a core over 3 s idle (bound 20%)"
     done
+    # Deep idle now: over net_cxlmem, a ping wakes the device side through
+    # the window's doorbell (Rx interrupts), checked at exit (check_doorbell).
+    if [[ "$FWD_TRANSPORT" == cxl ]]; then
+        fwd_in host ping -c 3 -i 0.3 -w 10 -q "$FWD_IP_D" >/dev/null 2>&1
+        DOORBELL_EXPECT=1
+    fi
+}
+
+# The device side's totals at exit: some of its waits ended because the
+# host side rang the window's doorbell (pings after a deep idle).
+check_doorbell() {
+    [[ ${DOORBELL_EXPECT:-0} == 1 ]] || return 0
+    DOORBELL_EXPECT=0
+    STEP="doorbell woke the idle device side"
+    local k
+    k="$(grep -o "[0-9]* by the window" "$FWD_DIR/device.log" | tail -n1 | awk '{ print $1 }')"
+    [[ -n "$k" && "$k" -gt 0 ]] && pass "$k waits ended by the window's doorbell" ||
+        fail "no wait ended by the doorbell (device log: '${k:-no count}')"
 }
 
 # With a transport that carries TSO/LRO (net_cxlmem since layout v2, and
@@ -340,6 +358,7 @@ for mtu in 1500 9000; do
     [[ $(grep -c "totals at exit" "$FWD_DIR/host.log") -eq $round &&
        $(grep -c "totals at exit" "$FWD_DIR/device.log") -eq $round ]] &&
         pass "both sides printed their totals" || fail "no totals in a side's log"
+    check_doorbell
     check_offloads
 done
 

@@ -1714,6 +1714,17 @@ test_rx_intr(void)
 out:
 	pair_down("intr", h, d);
 
+	/* A sub-window's doorbells carry its offset (two sub-windows of one
+	 * file must not share them). */
+	CHECK(pair_up("intro", "size=8M,offset=8M", "offset=8M", 1, 1, 1500, 1500, &h, &d) == 0,
+	      "intr: sub-window pair up");
+	rte_eth_dev_stop(d);
+	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0,
+	      "intr: sub-window start with intr_conf.rxq");
+	snprintf(sock, sizeof(sock), "%s.intro.800000.db-h2d-0", win_path);
+	CHECK(access(sock, F_OK) == 0, "intr: %s exists", sock);
+	pair_down("intro", h, d);
+
 	/* No doorbell: intr_conf.rxq refused, with a reason. */
 	snprintf(args, sizeof(args), "role=host,path=%s.nodb,doorbell=off", win_path);
 	CHECK(add_port("net_cxlmem_nodb", args, &off) == 0, "intr: doorbell=off probe");

@@ -23,6 +23,7 @@
  * has none configured, never rings.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,13 +54,16 @@ db_addr(struct sockaddr_un *a, const char *prefix, uint32_t q, enum cxlmem_dir d
 
 /**
  * Settle doorbell=auto once the window is open: beside a file window
- * (both ends of a file are on this host), none for devdax (its peer may be
+ * (both ends of a file are on this host; PATH, or PATH.OFFSET in hex for
+ * a sub-window at a non-zero offset), none for devdax (its peer may be
  * a device or another host; doorbell=PREFIX turns it on when both ends run
  * here). Leaves p->doorbell empty when there is none.
  */
 void
 cxlmem_doorbell_resolve(const char *name, struct cxlmem_params *p, const struct cxlmem_window *w)
 {
+	int n;
+
 	switch (p->doorbell_mode) {
 	case CXLMEM_DOORBELL_PATH:
 		return;
@@ -75,13 +79,18 @@ cxlmem_doorbell_resolve(const char *name, struct cxlmem_params *p, const struct 
 			   "ends run on this host): Rx interrupt mode not offered", name, w->path);
 		return;
 	}
-	if (strlen(w->path) >= sizeof(p->doorbell)) {
+	/* A sub-window's doorbells carry its offset: two ports on two
+	 * sub-windows of one file must not share names. */
+	n = p->offset != 0 ?
+		snprintf(p->doorbell, sizeof(p->doorbell), "%s.%" PRIx64, w->path, p->offset) :
+		snprintf(p->doorbell, sizeof(p->doorbell), "%s", w->path);
+
+	if (n < 0 || (size_t)n >= sizeof(p->doorbell)) {
+		p->doorbell[0] = '\0';
 		CXLMEM_LOG(INFO, "%s: window path %s is too long to name doorbell sockets after it "
 			   "(give doorbell=PATH_PREFIX): Rx interrupt mode not offered", name,
 			   w->path);
-		return;
 	}
-	snprintf(p->doorbell, sizeof(p->doorbell), "%s", w->path);
 }
 
 /** No doorbell yet: every fd -1 (call before anything may fail). */
