@@ -327,7 +327,7 @@ fwd_loop(void *arg)
 		/* Once idle for --deep-after, the window's doorbell wakes us;
 		 * until then a short poll of the window answers as fast and
 		 * keeps this vCPU from a deep idle, which on a VM is slow to
-		 * leave (docs/cxl-fwd.md, "Adaptive polling"). */
+		 * leave (docs/cxl-fwd.md, "Polling"). */
 		deep = now - last_busy >= deep_after;
 		armed = deep && lc->xport_intr && xport_intr_arm(lc, true);
 		n = epoll_pwait2(ep, evs, 2 * MAX_QUEUES,
