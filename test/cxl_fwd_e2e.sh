@@ -246,7 +246,7 @@ check_doorbell() {
     DOORBELL_EXPECT=0
     STEP="doorbell woke the idle device side"
     local k
-    k="$(grep -o "[0-9]* by the window" "$FWD_DIR/device.log" | tail -n1 | awk '{ print $1 }')"
+    k="$(last_count device '[0-9]+ by the window')"
     [[ -n "$k" && "$k" -gt 0 ]] && pass "$k waits ended by the window's doorbell" ||
         fail "no wait ended by the doorbell (device log: '${k:-no count}')"
 }
@@ -256,9 +256,13 @@ check_doorbell() {
 # read GSO frames from its kernel and the host side wrote GSO frames to its
 # kernel (device kernel -> window -> host kernel), and with net_cxlmem the
 # other way round too.
-# last_gso SIDE DIR: the last "DIR gso N" count in SIDE's forwarder log
+# last_count SIDE ERE: the number in the last match of ERE (which holds
+# one) in SIDE's forwarder log; last_gso SIDE DIR: its last "DIR gso N"
+last_count() {
+    grep -oE "$2" "$FWD_DIR/$1.log" | tail -n1 | grep -oE '[0-9]+'
+}
 last_gso() {
-    grep -o "$2 gso [0-9]*" "$FWD_DIR/$1.log" | tail -n1 | awk '{ print $3 }'
+    last_count "$1" "$2 gso [0-9]+"
 }
 
 check_offloads() {

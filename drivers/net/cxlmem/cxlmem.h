@@ -377,6 +377,10 @@ void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
 void cxlmem_ctrl_close(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_rx(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_mac(struct rte_eth_dev *dev);
+/** Give TX queue tq what this end knows of the peer's receive side (the
+ *  offloads it takes, its largest GSO frame, whether it polls or may sleep
+ *  on tq's ring); takes tq->lock, ctrl_lock held. */
+void cxlmem_txq_take_peer(struct rte_eth_dev *dev, struct cxlmem_queue *tq);
 uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
 uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
 void cxlmem_tick(void *arg);

@@ -660,6 +660,20 @@ resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
 	ctrl_publish(pi, my);
 }
 
+/* Declared in cxlmem.h; also called from eth_tx_queue_setup(). */
+void
+cxlmem_txq_take_peer(struct rte_eth_dev *dev, struct cxlmem_queue *tq)
+{
+	const struct pmd_internals *pi = dev->data->dev_private;
+
+	rte_spinlock_lock(&tq->lock);
+	tq->offloads = pi->peer_rx_offloads;
+	tq->max_gso = pi->peer_max_gso;
+	tq->peer_polls = (pi->peer_rx_mask >> tq->queue_id) & 1;
+	tq->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
+	rte_spinlock_unlock(&tq->lock);
+}
+
 /*
  * What the peer published for our transmit side: the receive queues it
  * polls and its largest frame. A TX queue the peer does not poll refuses
@@ -672,6 +686,7 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 	uint32_t max_frame = peer->max_rx_frame;
 	uint32_t rxo = peer->rx_offloads & CXLMEM_RXO_ALL;
 	uint32_t max_gso = peer->max_gso_frame;
+	const bool rx_intr = (peer->flags & CXLMEM_CTRL_F_RX_INTR) != 0;
 	uint32_t q;
 
 	/* Untrusted: a frame limit outside what a receiver can publish is
@@ -683,47 +698,19 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 		max_gso = 0;
 	if (max_gso == 0)
 		rxo &= ~(CXLMEM_RXO_TSO4 | CXLMEM_RXO_TSO6);
-	if (pi->peer_rx_offloads != rxo || pi->peer_max_gso != max_gso) {
+	if (pi->peer_rx_offloads != rxo || pi->peer_max_gso != max_gso ||
+	    pi->peer_rx_intr != rx_intr || pi->peer_rx_mask != peer->rx_queue_mask) {
 		pi->peer_rx_offloads = rxo;
 		pi->peer_max_gso = max_gso;
-		for (q = 0; q < CXLMEM_MAX_QUEUES; q++) {
-			struct cxlmem_queue *tq = pi->txq[q];
-
-			if (tq != NULL) {
-				rte_spinlock_lock(&tq->lock);
-				tq->offloads = rxo;
-				tq->max_gso = max_gso;
-				rte_spinlock_unlock(&tq->lock);
-			}
-		}
-	}
-	if (pi->peer_rx_intr != ((peer->flags & CXLMEM_CTRL_F_RX_INTR) != 0)) {
-		pi->peer_rx_intr = !pi->peer_rx_intr;
-		for (q = 0; q < CXLMEM_MAX_QUEUES; q++) {
-			struct cxlmem_queue *tq = pi->txq[q];
-
-			if (tq != NULL) {
-				rte_spinlock_lock(&tq->lock);
-				tq->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
-				rte_spinlock_unlock(&tq->lock);
-			}
-		}
+		pi->peer_rx_intr = rx_intr;
+		pi->peer_rx_mask = peer->rx_queue_mask;
+		for (q = 0; q < CXLMEM_MAX_QUEUES; q++)
+			if (pi->txq[q] != NULL)
+				cxlmem_txq_take_peer(dev, pi->txq[q]);
 	}
 	pi->peer_rings = (peer->flags & CXLMEM_CTRL_F_DOORBELL) != 0;
 	pi->peer_coherence = peer->coherence == CXLMEM_COHERENCE_FLUSH ?
 			     CXLMEM_COHERENCE_FLUSH : CXLMEM_COHERENCE_HW;
-	if (pi->peer_rx_mask != peer->rx_queue_mask) {
-		pi->peer_rx_mask = peer->rx_queue_mask;
-		for (q = 0; q < CXLMEM_MAX_QUEUES; q++) {
-			struct cxlmem_queue *tq = pi->txq[q];
-
-			if (tq != NULL) {
-				rte_spinlock_lock(&tq->lock);
-				tq->peer_polls = (pi->peer_rx_mask >> q) & 1;
-				rte_spinlock_unlock(&tq->lock);
-			}
-		}
-	}
 	if (pi->peer_max_frame != max_frame) {
 		pi->peer_max_frame = max_frame;
 		apply_frame_limits(dev);

@@ -340,12 +340,9 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	 * queue set up while the link is up sends at once. */
 	q->epoch_tag = (uint16_t)pi->synced_peer_epoch;
 	q->enabled = pi->link_up;
-	q->peer_polls = (pi->peer_rx_mask >> qid) & 1;
-	q->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
 	if (pi->peer_max_frame != 0)
 		q->max_frame = RTE_MIN(q->max_frame, pi->peer_max_frame);
-	q->offloads = pi->peer_rx_offloads;
-	q->max_gso = pi->peer_max_gso;
+	cxlmem_txq_take_peer(dev, q);
 	dev->data->tx_queues[qid] = q;
 	pi->txq[qid] = q;
 	rte_spinlock_unlock(&pi->ctrl_lock);
