@@ -251,6 +251,19 @@ check_doorbell() {
         fail "no wait ended by the doorbell (device log: '${k:-no count}')"
 }
 
+# Adaptive polling yields the CPU between the empty rounds of its grace
+# (--poll-yield on, the default): after the traffic above, each side's
+# totals at exit count such yields.
+check_yields() {
+    grep -qE -- "--poll busy|--poll-yield off" <<<"${FWD_EXTRA_ARGS[*]}" && return 0
+    STEP="polling yields the CPU in its grace (--poll-yield on)"
+    local h d
+    h="$(last_count host '[0-9]+ yields')"
+    d="$(last_count device '[0-9]+ yields')"
+    [[ "${h:-0}" -gt 0 && "${d:-0}" -gt 0 ]] && pass "yields: host $h, device $d" ||
+        fail "host '${h:-no count}', device '${d:-no count}' yields"
+}
+
 # With a transport that carries TSO/LRO (net_cxlmem since layout v2, and
 # virtio_user/net_vhost), TCP crossed as GSO super-frames: the device side
 # read GSO frames from its kernel and the host side wrote GSO frames to its
@@ -363,6 +376,7 @@ for mtu in 1500 9000; do
        $(grep -c "totals at exit" "$FWD_DIR/device.log") -eq $round ]] &&
         pass "both sides printed their totals" || fail "no totals in a side's log"
     check_doorbell
+    check_yields
     check_offloads
 done
 

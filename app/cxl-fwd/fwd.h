@@ -62,6 +62,8 @@ struct fwd_opts {
 	const char *poll_lcores;
 	enum fwd_poll poll;           /* --poll */
 	unsigned int grace_us;        /* --poll-grace: busy after traffic */
+	bool poll_yield;              /* --poll-yield on (true) | off: sched_yield()
+	                               * between empty rounds of the grace */
 	unsigned int idle_us;         /* --idle-sleep: window poll interval, idle */
 	unsigned int deep_us;         /* --deep-sleep: same after deep_ms idle */
 	unsigned int deep_ms;         /* --deep-after */
@@ -90,6 +92,7 @@ struct lcore_conf {
 	volatile bool cpu_clock_ok;
 	uint64_t last_cpu_ns;         /* at the previous stats print */
 	uint64_t sleeps;              /* epoll waits (adaptive mode) */
+	uint64_t yields;              /* sched_yield() calls in the grace */
 	uint64_t wakeups_kern;        /* waits ended by a kernel queue */
 	uint64_t wakeups_xport;       /* waits ended by the transport's doorbell */
 	bool xport_intr;              /* the transport's queues have Rx interrupt fds */

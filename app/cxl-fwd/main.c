@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct fwd_opts opts = {
 	.burst = 32,
 	.poll = FWD_POLL_ADAPTIVE,
 	.grace_us = 200,
+	.poll_yield = true,
 	.idle_us = 50,
 	.deep_us = 1000,
 	.deep_ms = 100,
@@ -260,7 +262,8 @@ xport_intr_arm(const struct lcore_conf *lc, bool on)
 
 /*
  * Busy: poll rounds back to back. Adaptive: the same while frames move and
- * for --poll-grace after the last one; then wait in epoll_pwait2() on the
+ * for --poll-grace after the last one (yielding the CPU between empty rounds
+ * with --poll-yield on); then wait in epoll_pwait2() on the
  * kernel queues (a frame from the kernel ends the wait at once) for at most
  * --idle-sleep, so that the window is looked at that often. Once idle for
  * --deep-after: with Rx interrupts on the transport (net_cxlmem's
@@ -320,8 +323,23 @@ fwd_loop(void *arg)
 			last_busy = now;
 			continue;
 		}
-		if (opts.poll == FWD_POLL_BUSY || now - last_busy < grace) {
+		if (opts.poll == FWD_POLL_BUSY) {
 			rte_pause();
+			continue;
+		}
+		if (now - last_busy < grace) {
+			/* Poll on, but let whatever else is runnable on this
+			 * CPU go first: on a small machine that is the
+			 * application the frames are for (redis-server, a
+			 * client, iperf3) or the kernel's softirq thread. With
+			 * nothing else runnable the yield returns at once
+			 * (docs/cxl-fwd.md, "Polling"). */
+			if (opts.poll_yield) {
+				sched_yield();
+				lc->yields++;
+			} else {
+				rte_pause();
+			}
 			continue;
 		}
 		/* Once idle for --deep-after, the window's doorbell wakes us;

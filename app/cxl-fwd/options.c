@@ -67,6 +67,9 @@ fwd_usage(const char *prog)
 "                            without one every --deep-sleep; busy:\n"
 "                            never sleep (a whole core per polling lcore)\n"
 "  --poll-grace US           busy polling after the last frame (default %u)\n"
+"  --poll-yield on|off       on (default): during --poll-grace, give the CPU to\n"
+"                            any other runnable thread between empty rounds\n"
+"                            (sched_yield); off: spin\n"
 "  --idle-sleep US           window poll interval while idle (default %u)\n"
 "  --deep-sleep US           the interval once idle for --deep-after, without\n"
 "                            a doorbell (default %u)\n"
@@ -138,7 +141,7 @@ join_devargs(const char *name, const char *args)
 enum {
 	OPT_CXL = 256, OPT_PORT_DEVARGS, OPT_IFACE, OPT_KERNEL, OPT_KERN_DEVARGS,
 	OPT_OFFLOADS, OPT_URING, OPT_MAC, OPT_IPV4, OPT_IPV6, OPT_MTU, OPT_NETNS, OPT_QUEUES,
-	OPT_BURST, OPT_POLL_LCORES, OPT_POLL, OPT_GRACE, OPT_IDLE, OPT_DEEP,
+	OPT_BURST, OPT_POLL_LCORES, OPT_POLL, OPT_GRACE, OPT_YIELD, OPT_IDLE, OPT_DEEP,
 	OPT_DEEP_AFTER, OPT_STATS, OPT_RXD, OPT_TXD, OPT_MBUF_SIZE, OPT_MBUFS,
 };
 
@@ -160,6 +163,7 @@ static const struct option long_opts[] = {
 	{ "poll-lcores", required_argument, NULL, OPT_POLL_LCORES },
 	{ "poll", required_argument, NULL, OPT_POLL },
 	{ "poll-grace", required_argument, NULL, OPT_GRACE },
+	{ "poll-yield", required_argument, NULL, OPT_YIELD },
 	{ "idle-sleep", required_argument, NULL, OPT_IDLE },
 	{ "deep-sleep", required_argument, NULL, OPT_DEEP },
 	{ "deep-after", required_argument, NULL, OPT_DEEP_AFTER },
@@ -270,6 +274,10 @@ fwd_parse_args(int argc, char **argv)
 			opts.grace_us = parse_uint("poll-grace", optarg, 0, 10000000);
 			poll_knob = true;
 			break;
+		case OPT_YIELD:
+			opts.poll_yield = parse_choice("poll-yield", optarg, onoff) == 0;
+			poll_knob = true;
+			break;
 		case OPT_IDLE:
 			opts.idle_us = parse_uint("idle-sleep", optarg, 1, 1000000);
 			poll_knob = true;
@@ -341,7 +349,7 @@ fwd_parse_args(int argc, char **argv)
 	if (uring_set && opts.kernel == FWD_KERN_TAP)
 		die_usage("--uring applies to the tun backend only (net_tap makes its own syscalls)");
 	if (poll_knob && opts.poll == FWD_POLL_BUSY)
-		die_usage("--poll-grace/--idle-sleep/--deep-sleep/--deep-after apply to "
+		die_usage("--poll-grace/--poll-yield/--idle-sleep/--deep-sleep/--deep-after apply to "
 			  "--poll adaptive; drop them or use --poll adaptive");
 	if (opts.deep_us < opts.idle_us)
 		die_usage("--deep-sleep %u is shorter than --idle-sleep %u; deep sleep is the "

@@ -108,7 +108,8 @@ print_cpu(bool final, double dt)
 			printf(" lcore %u %.1f%%", l, (ns - lc->last_cpu_ns) / 1e9 / dt * 100.0);
 		if (opts.poll == FWD_POLL_ADAPTIVE)
 			printf(" (waits %" PRIu64 ", %" PRIu64 " ended by the kernel, %" PRIu64
-			       " by the window)", lc->sleeps, lc->wakeups_kern, lc->wakeups_xport);
+			       " by the window; %" PRIu64 " yields)", lc->sleeps, lc->wakeups_kern,
+			       lc->wakeups_xport, lc->yields);
 		lc->last_cpu_ns = ns;
 	}
 	if (final)
