@@ -11,7 +11,9 @@
 #        METRICS="ping redis iperf" ./scripts/cxl-fwd-ab.sh build \
 #            "--poll-yield off" "" "--poll-grace 2000" 3
 #
-# An empty string is the defaults. BUILDDIR is taken as such when it is a
+# An empty string is the defaults. A set whose first word is cxl:ARGS also
+# appends ARGS to both sides' net_cxlmem devargs (e.g. "cxl:zerocopy=rx").
+# BUILDDIR is taken as such when it is a
 # directory; a last argument that is a number is ROUNDS (default 4).
 # Environment: SECS (iperf3 seconds, default 2), FWD_MTU (1500), METRICS
 # (any of "ping redis iperf"; default "iperf"): ping = p50 of 200 pings at
@@ -63,8 +65,12 @@ redis_rps() {  # extra redis-benchmark flags
 }
 
 run() {  # LABEL OPTIONS
-    local r=() c0 rev out=""
+    local r=() c0 rev out="" FWD_CXL_OPTS="$FWD_CXL_OPTS"
     read -r -a FWD_EXTRA_ARGS <<<"--stats 0 $2"
+    if [[ "${FWD_EXTRA_ARGS[2]:-}" == cxl:* ]]; then
+        FWD_CXL_OPTS="${FWD_CXL_OPTS:+$FWD_CXL_OPTS,}${FWD_EXTRA_ARGS[2]#cxl:}"
+        FWD_EXTRA_ARGS=("${FWD_EXTRA_ARGS[@]:0:2}" "${FWD_EXTRA_ARGS[@]:3}")
+    fi
     fwd_start host || exit 1
     fwd_start device || exit 1
     fwd_wait_ping 10 || cxlmem_die "no link with $2"
