@@ -1725,6 +1725,62 @@ out:
 	CHECK(access(sock, F_OK) == 0, "intr: %s exists", sock);
 	pair_down("intro", h, d);
 
+	/* One file under two names (the device end through a symlink): both
+	 * ends name the doorbells after the file's canonical path, so a
+	 * frame from the host still rings the device. */
+	snprintf(args, sizeof(args), "role=host,path=%s.intrl,size=8M", win_path);
+	CHECK(add_port("net_cxlmem_intrlh", args, &h) == 0, "intr: symlink pair host probe");
+	snprintf(sock, sizeof(sock), "%s.intrl-link", win_path);
+	snprintf(args, sizeof(args), "%s.intrl", win_path);
+	unlink(sock);
+	CHECK(symlink(args, sock) == 0, "intr: symlink %s -> %s: %s", sock, args, strerror(errno));
+	snprintf(args, sizeof(args), "role=device,path=%s.intrl-link", win_path);
+	CHECK(add_port("net_cxlmem_intrld", args, &d) == 0, "intr: device probe through the symlink");
+	CHECK(setup_port_mtu(h, 1, big_pool, 1500, 0) == 0 && setup_port_mtu(d, 1, big_pool, 1500, 0) == 0,
+	      "intr: symlink pair setup");
+	rte_eth_dev_stop(d);
+	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0,
+	      "intr: symlink pair device start with intr_conf.rxq");
+	CHECK(wait_link(h, d, 1, 2000), "intr: symlink pair link up");
+	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
+	for (i = 0, ret = -EAGAIN; i < 500 && ret == -EAGAIN; i++) {
+		ret = rte_eth_dev_rx_intr_enable(d, 0);
+		if (ret == -EAGAIN)
+			rte_delay_us_sleep(1000);
+	}
+	CHECK(fd >= 0 && ret == 0, "intr: symlink pair enable: fd %d, %d", fd, ret);
+	zc_send(h, 1, 100, 1);
+	CHECK(fd >= 0 && fd_ready(fd, 1000), "intr: the host rings a device that opened the window "
+	      "through a symlink");
+	rte_eth_dev_rx_intr_disable(d, 0);
+	drain(d, 0, NULL);
+	pair_down("intrl", h, d);
+	unlink(sock);
+
+	/* Two different doorbell prefixes: the sender's ring finds no socket;
+	 * counted as lost, the receiver's fd stays quiet. */
+	snprintf(args, sizeof(args), "doorbell=%s.dba", win_path);
+	snprintf(sock, sizeof(sock), "doorbell=%s.dbb", win_path);
+	CHECK(pair_up("intrm", args, sock, 1, 1, 1500, 1500, &h, &d) == 0, "intr: mismatched pair up");
+	rte_eth_dev_stop(d);
+	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0 &&
+	      wait_link(h, d, 1, 2000), "intr: mismatched pair device start with intr_conf.rxq");
+	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
+	for (i = 0, ret = -EAGAIN; i < 500 && ret == -EAGAIN; i++) {
+		ret = rte_eth_dev_rx_intr_enable(d, 0);
+		if (ret == -EAGAIN)
+			rte_delay_us_sleep(1000);
+	}
+	CHECK(fd >= 0 && ret == 0, "intr: mismatched pair enable: fd %d, %d", fd, ret);
+	zc_send(h, 1, 100, 1);
+	CHECK(fd >= 0 && !fd_ready(fd, 50), "intr: a doorbell under another prefix does not arrive");
+	CHECK(xstat(h, "tx_doorbells_lost") == 1 && xstat(h, "tx_doorbells") == 0,
+	      "intr: the sender counts the lost doorbell (lost %" PRIu64 ", rung %" PRIu64 ")",
+	      xstat(h, "tx_doorbells_lost"), xstat(h, "tx_doorbells"));
+	rte_eth_dev_rx_intr_disable(d, 0);
+	CHECK(drain(d, 0, NULL) == 1, "intr: the frame is received by polling");
+	pair_down("intrm", h, d);
+
 	/* No doorbell: intr_conf.rxq refused, with a reason. */
 	snprintf(args, sizeof(args), "role=host,path=%s.nodb,doorbell=off", win_path);
 	CHECK(add_port("net_cxlmem_nodb", args, &off) == 0, "intr: doorbell=off probe");

@@ -155,6 +155,9 @@ struct cxlmem_queue_stats {
 	uint64_t win_written;   /**< bytes stored into the window, line-granular */
 	uint64_t win_read;      /**< bytes loaded from the window, line-granular */
 	uint64_t doorbells;     /**< TX: doorbells rung (the peer slept on the ring) */
+	uint64_t doorbells_lost; /**< TX: doorbells the peer asked for that found no
+				  *   socket to ring (the two ends' doorbell
+				  *   prefixes differ, or the peer is gone) */
 };
 
 /** Frames shorter than this are copied even with zerocopy=rx (bytes). */
@@ -224,6 +227,7 @@ struct cxlmem_queue {
 					 *   a doorbell (ctrl.flags), and we can ring one */
 	uint32_t intr_arm;              /**< RX: the intr_arm value we published last */
 	uint32_t rung;                  /**< TX: the peer's last intr_arm we rang for */
+	bool ring_lost_said;            /**< TX: a lost doorbell was logged */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
 	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
 					 *   refcnt 1, nb_segs 1, port), one store */

@@ -24,7 +24,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -55,13 +57,17 @@ db_addr(struct sockaddr_un *a, const char *prefix, uint32_t q, enum cxlmem_dir d
 /**
  * Settle doorbell=auto once the window is open: beside a file window
  * (both ends of a file are on this host; PATH, or PATH.OFFSET in hex for
- * a sub-window at a non-zero offset), none for devdax (its peer may be
+ * a sub-window at a non-zero offset, PATH being the file's canonical path
+ * (realpath(3)), so that two ends naming one file differently, through a
+ * symlink or a relative path, still meet), none for devdax (its peer may be
  * a device or another host; doorbell=PREFIX turns it on when both ends run
  * here). Leaves p->doorbell empty when there is none.
  */
 void
 cxlmem_doorbell_resolve(const char *name, struct cxlmem_params *p, const struct cxlmem_window *w)
 {
+	char real[PATH_MAX];
+	const char *path;
 	int n;
 
 	switch (p->doorbell_mode) {
@@ -79,17 +85,20 @@ cxlmem_doorbell_resolve(const char *name, struct cxlmem_params *p, const struct 
 			   "ends run on this host): Rx interrupt mode not offered", name, w->path);
 		return;
 	}
+	/* The file is open, so realpath() fails only if it was unlinked
+	 * meanwhile; its name as given is then as good as any. */
+	path = realpath(w->path, real) != NULL ? real : w->path;
 	/* A sub-window's doorbells carry its offset: two ports on two
 	 * sub-windows of one file must not share names. */
 	n = p->offset != 0 ?
-		snprintf(p->doorbell, sizeof(p->doorbell), "%s.%" PRIx64, w->path, p->offset) :
-		snprintf(p->doorbell, sizeof(p->doorbell), "%s", w->path);
+		snprintf(p->doorbell, sizeof(p->doorbell), "%s.%" PRIx64, path, p->offset) :
+		snprintf(p->doorbell, sizeof(p->doorbell), "%s", path);
 
 	if (n < 0 || (size_t)n >= sizeof(p->doorbell)) {
 		p->doorbell[0] = '\0';
 		CXLMEM_LOG(INFO, "%s: window path %s is too long to name doorbell sockets after it "
 			   "(give doorbell=PATH_PREFIX): Rx interrupt mode not offered", name,
-			   w->path);
+			   path);
 	}
 }
 
@@ -366,10 +375,22 @@ cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool f
 	q->rung = arm;
 	if (pp->db.tx_fd < 0)
 		return;
-	/* Nobody listening (ENOENT, ECONNREFUSED) or a full socket (EAGAIN:
-	 * the receiver has doorbells to read): nothing to do either way. */
+	/* A full socket (EAGAIN) means the receiver has doorbells to read:
+	 * nothing to do. Nobody listening (ENOENT, ECONNREFUSED) while the
+	 * peer asks to be rung means our names for its doorbells are not its
+	 * own: it sleeps until its own timeout. Counted, and said once. */
 	if (sendto(pp->db.tx_fd, &arm, sizeof(arm), MSG_DONTWAIT | MSG_NOSIGNAL,
 		   (const struct sockaddr *)&pp->db.peer[q->queue_id],
-		   sizeof(pp->db.peer[q->queue_id])) == (ssize_t)sizeof(arm))
+		   sizeof(pp->db.peer[q->queue_id])) == (ssize_t)sizeof(arm)) {
 		q->st.doorbells++;
+	} else if (errno == ENOENT || errno == ECONNREFUSED) {
+		q->st.doorbells_lost++;
+		if (!q->ring_lost_said) {
+			q->ring_lost_said = true;
+			CXLMEM_LOG(WARNING, "port %u queue %u: the peer sleeps on its doorbell, but "
+				   "%s is not there (%s): give both ends the same doorbell= "
+				   "(auto: the same window file)", q->port_id, q->queue_id,
+				   pp->db.peer[q->queue_id].sun_path, strerror(errno));
+		}
+	}
 }

@@ -440,7 +440,8 @@ enum {
 	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ,
 	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH,
 	XS_RX_BAD_OFFLOAD, XS_TX_BAD_OFFLOAD, XS_TX_GSO_SEGMENTED, XS_TX_CSUM_DONE, XS_RX_CSUM_DONE,
-	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_TX_DOORBELLS, XS_COUNT
+	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_TX_DOORBELLS, XS_TX_DOORBELLS_LOST,
+	XS_COUNT
 };
 static const char *const xstat_names[XS_COUNT] = {
 	[XS_RING_FULL] = "ring_full",
@@ -466,6 +467,7 @@ static const char *const xstat_names[XS_COUNT] = {
 	[XS_RX_ZC_COPIED] = "rx_zerocopy_copied",
 	[XS_RX_ZC_OUT] = "rx_zerocopy_slots_out",
 	[XS_TX_DOORBELLS] = "tx_doorbells",
+	[XS_TX_DOORBELLS_LOST] = "tx_doorbells_lost",
 };
 
 static int
@@ -520,6 +522,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_TX_GSO_SEGMENTED] += s.gso_segmented;
 			v[XS_TX_CSUM_DONE] += s.csum_done;
 			v[XS_TX_DOORBELLS] += s.doorbells;
+			v[XS_TX_DOORBELLS_LOST] += s.doorbells_lost;
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
