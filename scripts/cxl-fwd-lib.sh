@@ -28,7 +28,8 @@
 # (host side, socket client) to virtio_user (device side, socket server), a
 # transport that carries TSO/LRO and checksum offloads), FWD_EXTRA_ARGS (array, added to
 # both sides), FWD_CXL_OPTS (extra cxlmem devargs, e.g. coherence=flush;
-# default none).
+# default none), FWD_CORE_H / FWD_CORE_D (the CPU, as EAL -l, of the host and
+# the device side's forwarder; default 0 and 1, or 0 and 0 on one CPU).
 
 fwd_init() {
     FWD_BIN="$1"
@@ -45,9 +46,10 @@ fwd_init() {
     FWD_TRANSPORT="${FWD_TRANSPORT:-cxl}"
     FWD_CXL_OPTS="${FWD_CXL_OPTS-}"
     declare -gA FWD_PID=()
-    # One lcore each; on a machine with two cores or more they do not share.
-    FWD_CORE_H=0
-    FWD_CORE_D=$(( $(nproc) > 1 ? 1 : 0 ))
+    # One lcore each; by default, on a machine with two cores or more they
+    # do not share.
+    FWD_CORE_H="${FWD_CORE_H:-0}"
+    FWD_CORE_D="${FWD_CORE_D:-$(( $(nproc) > 1 ? 1 : 0 ))}"
 }
 
 fwd_ns() {

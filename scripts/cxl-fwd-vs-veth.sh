@@ -25,6 +25,10 @@
 #                       "none" skips it
 #   --quick             --mtus 1500 --pings 100 --secs 1 --redis-n 20000
 #                       --calibrate none (for developing)
+#   --cpus H,D          CPUs of the host and the device side's forwarder
+#                       (EAL -l; default 0,1). 0,0 puts both forwarders on
+#                       one CPU and leaves the other to the applications
+#                       and the kernels.
 #
 # Needs root. Addresses: 192.0.2.0/24 over cxl-fwd, 198.51.100.0/24 over the
 # veth pair (documentation ranges, used only inside the namespaces it makes).
@@ -56,6 +60,9 @@ while [[ $# -gt 0 ]]; do
         --secs) SECS="$2"; shift 2 ;;
         --redis-n) REDIS_N="$2"; shift 2 ;;
         --calibrate) CALIB="$2"; shift 2 ;;
+        --cpus) [[ "$2" =~ ^([0-9]+),([0-9]+)$ ]] ||
+                    cxlmem_die "--cpus '$2': expected H,D (two CPU numbers)"
+                FWD_CORE_H="${BASH_REMATCH[1]}" FWD_CORE_D="${BASH_REMATCH[2]}"; shift 2 ;;
         --quick) MTUS=1500 PINGS=100 SECS=1 REDIS_N=20000 CALIB=none; shift ;;
         -h|--help) sed -n '3,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         --) shift; break ;;
@@ -158,7 +165,7 @@ measure() {
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "cxl-fwd options: ${USER_ARGS[*]:-(defaults)}; pings $PINGS every $PING_I s, iperf3 -t $SECS, redis-benchmark -n $REDIS_N -c 50"
+echo "cxl-fwd options: ${USER_ARGS[*]:-(defaults)}; forwarders on CPUs $FWD_CORE_H (host) and $FWD_CORE_D (device); pings $PINGS every $PING_I s, iperf3 -t $SECS, redis-benchmark -n $REDIS_N -c 50"
 for mtu in $MTUS; do
     ip -n "$FWD_NS_H" link set vh0 mtu "$mtu" up
     ip -n "$FWD_NS_D" link set vd0 mtu "$mtu" up
