@@ -1638,6 +1638,52 @@ fd_ready(int fd, int ms)
 	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
 }
 
+/* Restart port with Rx interrupts (intr_conf.rxq; a started port refuses
+ * a new configuration). Returns 0 or the first negative errno. */
+static int
+intr_restart(uint16_t port)
+{
+	const struct rte_eth_conf conf = { .intr_conf = { .rxq = 1 } };
+	int ret;
+
+	rte_eth_dev_stop(port);
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	return ret != 0 ? ret : rte_eth_dev_start(port);
+}
+
+/* rte_eth_dev_rx_intr_enable(port, 0), retried for up to 500 ms while it
+ * says -EAGAIN: the peer's doorbell flag reaches us on its next heartbeat. */
+static int
+intr_enable_wait(uint16_t port)
+{
+	unsigned int i;
+	int ret = -EAGAIN;
+
+	for (i = 0; i < 500 && ret == -EAGAIN; i++) {
+		ret = rte_eth_dev_rx_intr_enable(port, 0);
+		if (ret == -EAGAIN)
+			rte_delay_us_sleep(1000);
+	}
+	return ret;
+}
+
+/* Restart the device end d of the pair (h, d) with Rx interrupts, arm its
+ * queue 0 and send it one frame from h. Returns d's queue 0 interrupt fd
+ * (-1: none, a failed check said why). */
+static int
+intr_arm_and_send(uint16_t h, uint16_t d, const char *what)
+{
+	int fd, ret;
+
+	CHECK(intr_restart(d) == 0 && wait_link(h, d, 1, 2000),
+	      "intr: %s: device restart with intr_conf.rxq, link up", what);
+	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
+	ret = intr_enable_wait(d);
+	CHECK(fd >= 0 && ret == 0, "intr: %s: enable: fd %d, %d", what, fd, ret);
+	zc_send(h, 1, 100, 1);
+	return fd;
+}
+
 /*
  * Rx interrupt mode (intr_conf.rxq) over the doorbell beside a file
  * window: an armed queue's fd becomes readable when the peer sends, once
@@ -1653,16 +1699,11 @@ test_rx_intr(void)
 	char args[512], sock[600];
 	struct rte_mbuf *m;
 	uint16_t h, d, off;
-	unsigned int i;
-	int fd, ret = -EAGAIN;
+	int fd, ret;
 
 	CHECK(pair_up("intr", "size=8M", "", 1, 1, 1500, 1500, &h, &d) == 0, "intr: pair up");
-	/* Reconfigure both ends with Rx interrupts (a started port refuses). */
-	rte_eth_dev_stop(h);
-	rte_eth_dev_stop(d);
-	CHECK(rte_eth_dev_configure(h, 1, 1, &conf) == 0 && rte_eth_dev_configure(d, 1, 1, &conf) == 0,
-	      "intr: configure with intr_conf.rxq");
-	CHECK(rte_eth_dev_start(h) == 0 && rte_eth_dev_start(d) == 0, "intr: start");
+	/* Both ends with Rx interrupts. */
+	CHECK(intr_restart(h) == 0 && intr_restart(d) == 0, "intr: restart with intr_conf.rxq");
 	CHECK(wait_link(h, d, 1, 2000), "intr: link up");
 	snprintf(sock, sizeof(sock), "%s.intr.db-h2d-0", win_path);
 	CHECK(access(sock, F_OK) == 0, "intr: %s exists while started", sock);
@@ -1670,12 +1711,7 @@ test_rx_intr(void)
 	CHECK(fd >= 0, "intr: queue 0 has an interrupt fd");
 	if (fd < 0)
 		goto out;
-	/* The peer's doorbell flag reaches us on its next heartbeat. */
-	for (i = 0; i < 500 && ret == -EAGAIN; i++) {
-		ret = rte_eth_dev_rx_intr_enable(d, 0);
-		if (ret == -EAGAIN)
-			rte_delay_us_sleep(1000);
-	}
+	ret = intr_enable_wait(d);
 	CHECK(ret == 0, "intr: enable: %d", ret);
 	CHECK(!fd_ready(fd, 20), "intr: armed, nothing sent, fd quiet");
 	zc_send(h, 1, 100, 1);
@@ -1718,9 +1754,7 @@ out:
 	 * file must not share them). */
 	CHECK(pair_up("intro", "size=8M,offset=8M", "offset=8M", 1, 1, 1500, 1500, &h, &d) == 0,
 	      "intr: sub-window pair up");
-	rte_eth_dev_stop(d);
-	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0,
-	      "intr: sub-window start with intr_conf.rxq");
+	CHECK(intr_restart(d) == 0, "intr: sub-window restart with intr_conf.rxq");
 	snprintf(sock, sizeof(sock), "%s.intro.800000.db-h2d-0", win_path);
 	CHECK(access(sock, F_OK) == 0, "intr: %s exists", sock);
 	pair_down("intro", h, d);
@@ -1738,18 +1772,7 @@ out:
 	CHECK(add_port("net_cxlmem_intrld", args, &d) == 0, "intr: device probe through the symlink");
 	CHECK(setup_port_mtu(h, 1, big_pool, 1500, 0) == 0 && setup_port_mtu(d, 1, big_pool, 1500, 0) == 0,
 	      "intr: symlink pair setup");
-	rte_eth_dev_stop(d);
-	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0,
-	      "intr: symlink pair device start with intr_conf.rxq");
-	CHECK(wait_link(h, d, 1, 2000), "intr: symlink pair link up");
-	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
-	for (i = 0, ret = -EAGAIN; i < 500 && ret == -EAGAIN; i++) {
-		ret = rte_eth_dev_rx_intr_enable(d, 0);
-		if (ret == -EAGAIN)
-			rte_delay_us_sleep(1000);
-	}
-	CHECK(fd >= 0 && ret == 0, "intr: symlink pair enable: fd %d, %d", fd, ret);
-	zc_send(h, 1, 100, 1);
+	fd = intr_arm_and_send(h, d, "symlink pair");
 	CHECK(fd >= 0 && fd_ready(fd, 1000), "intr: the host rings a device that opened the window "
 	      "through a symlink");
 	rte_eth_dev_rx_intr_disable(d, 0);
@@ -1762,17 +1785,7 @@ out:
 	snprintf(args, sizeof(args), "doorbell=%s.dba", win_path);
 	snprintf(sock, sizeof(sock), "doorbell=%s.dbb", win_path);
 	CHECK(pair_up("intrm", args, sock, 1, 1, 1500, 1500, &h, &d) == 0, "intr: mismatched pair up");
-	rte_eth_dev_stop(d);
-	CHECK(rte_eth_dev_configure(d, 1, 1, &conf) == 0 && rte_eth_dev_start(d) == 0 &&
-	      wait_link(h, d, 1, 2000), "intr: mismatched pair device start with intr_conf.rxq");
-	fd = rte_eth_dev_rx_intr_ctl_q_get_fd(d, 0);
-	for (i = 0, ret = -EAGAIN; i < 500 && ret == -EAGAIN; i++) {
-		ret = rte_eth_dev_rx_intr_enable(d, 0);
-		if (ret == -EAGAIN)
-			rte_delay_us_sleep(1000);
-	}
-	CHECK(fd >= 0 && ret == 0, "intr: mismatched pair enable: fd %d, %d", fd, ret);
-	zc_send(h, 1, 100, 1);
+	fd = intr_arm_and_send(h, d, "mismatched pair");
 	CHECK(fd >= 0 && !fd_ready(fd, 50), "intr: a doorbell under another prefix does not arrive");
 	CHECK(xstat(h, "tx_doorbells_lost") == 1 && xstat(h, "tx_doorbells") == 0,
 	      "intr: the sender counts the lost doorbell (lost %" PRIu64 ", rung %" PRIu64 ")",
