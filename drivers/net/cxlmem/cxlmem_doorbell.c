@@ -387,9 +387,10 @@ cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool f
 		q->st.doorbells_lost++;
 		if (!q->ring_lost_said) {
 			q->ring_lost_said = true;
-			CXLMEM_LOG(WARNING, "port %u queue %u: the peer sleeps on its doorbell, but "
-				   "%s is not there (%s): give both ends the same doorbell= "
-				   "(auto: the same window file)", q->port_id, q->queue_id,
+			CXLMEM_LOG(WARNING, "port %u queue %u: the peer asked to be rung, but "
+				   "%s is not there (%s): unless the peer just went away, "
+				   "give both ends the same doorbell= (auto: the same window "
+				   "file)", q->port_id, q->queue_id,
 				   pp->db.peer[q->queue_id].sun_path, strerror(errno));
 		}
 	}
