@@ -1762,13 +1762,15 @@ out:
 	/* One file under two names (the device end through a symlink): both
 	 * ends name the doorbells after the file's canonical path, so a
 	 * frame from the host still rings the device. */
-	snprintf(args, sizeof(args), "role=host,path=%s.intrl,size=8M", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s.intrl,size=8M%s%s", win_path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
 	CHECK(add_port("net_cxlmem_intrlh", args, &h) == 0, "intr: symlink pair host probe");
 	snprintf(sock, sizeof(sock), "%s.intrl-link", win_path);
 	snprintf(args, sizeof(args), "%s.intrl", win_path);
 	unlink(sock);
 	CHECK(symlink(args, sock) == 0, "intr: symlink %s -> %s: %s", sock, args, strerror(errno));
-	snprintf(args, sizeof(args), "role=device,path=%s.intrl-link", win_path);
+	snprintf(args, sizeof(args), "role=device,path=%s.intrl-link%s%s", win_path,
+		 extra_devargs[0] ? "," : "", extra_devargs);
 	CHECK(add_port("net_cxlmem_intrld", args, &d) == 0, "intr: device probe through the symlink");
 	CHECK(setup_port_mtu(h, 1, big_pool, 1500, 0) == 0 && setup_port_mtu(d, 1, big_pool, 1500, 0) == 0,
 	      "intr: symlink pair setup");
