@@ -65,12 +65,13 @@ redis_rps() {  # extra redis-benchmark flags
 }
 
 run() {  # LABEL OPTIONS
-    local r=() c0 rev out="" FWD_CXL_OPTS="$FWD_CXL_OPTS"
-    read -r -a FWD_EXTRA_ARGS <<<"--stats 0 $2"
-    if [[ "${FWD_EXTRA_ARGS[2]:-}" == cxl:* ]]; then
-        FWD_CXL_OPTS="${FWD_CXL_OPTS:+$FWD_CXL_OPTS,}${FWD_EXTRA_ARGS[2]#cxl:}"
-        FWD_EXTRA_ARGS=("${FWD_EXTRA_ARGS[@]:0:2}" "${FWD_EXTRA_ARGS[@]:3}")
+    local r=() c0 rev out="" FWD_CXL_OPTS="$FWD_CXL_OPTS" words=()
+    read -r -a words <<<"$2"
+    if [[ "${words[0]:-}" == cxl:* ]]; then
+        FWD_CXL_OPTS="${FWD_CXL_OPTS:+$FWD_CXL_OPTS,}${words[0]#cxl:}"
+        words=("${words[@]:1}")
     fi
+    FWD_EXTRA_ARGS=(--stats 0 ${words[@]+"${words[@]}"})
     fwd_start host || exit 1
     fwd_start device || exit 1
     fwd_wait_ping 10 || cxlmem_die "no link with $2"

@@ -61,7 +61,7 @@ struct fwd_opts {
 	unsigned int burst;
 	const char *poll_lcores;
 	enum fwd_poll poll;           /* --poll */
-	unsigned int grace_us;        /* --poll-grace: busy after traffic */
+	unsigned int grace_us;        /* --poll-grace: polling after traffic */
 	bool poll_yield;              /* --poll-yield on (true) | off: sched_yield()
 	                               * between empty rounds of the grace */
 	unsigned int idle_us;         /* --idle-sleep: window poll interval, idle */

@@ -66,7 +66,7 @@ fwd_usage(const char *prog)
 "                            too (net_cxlmem Rx interrupts: wakes at once), or\n"
 "                            without one every --deep-sleep; busy:\n"
 "                            never sleep (a whole core per polling lcore)\n"
-"  --poll-grace US           busy polling after the last frame (default %u)\n"
+"  --poll-grace US           polling after the last frame (default %u)\n"
 "  --poll-yield on|off       on (default): during --poll-grace, give the CPU to\n"
 "                            any other runnable thread between empty rounds\n"
 "                            (sched_yield); off: spin\n"
