@@ -241,6 +241,8 @@ static const struct bad_case cases[] = {
 	{ "bad mac", "role=host,path=%X,mac=02:00:00:00:01", "mac=02:00:00:00:01: expected a non-zero unicast MAC", -1 },
 	{ "bad coherence", "role=host,path=%X,coherence=maybe",
 	  "coherence=maybe: expected coherence=hw or coherence=flush", -1 },
+	{ "bad nt_store", "role=host,path=%X,nt_store=yes",
+	  "nt_store=yes: expected nt_store=auto, on or off", -1 },
 	{ "link_timeout too short", "role=host,path=%X,link_timeout=5",
 	  "link_timeout=5: expected a number from 20 to 60000", -1 },
 	{ "malformed dax name", "role=host,dax=nvme0", "dax=nvme0: expected a devdax name", -1 },

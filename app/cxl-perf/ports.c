@@ -38,6 +38,7 @@ const struct perf_transport perf_transports[] = {
 	{"ring",         PERF_DRV_RING,   ""},
 	{"cxlmem-flush", PERF_DRV_CXLMEM, "coherence=flush"},
 	{"cxlmem-zc",    PERF_DRV_CXLMEM, "zerocopy=rx"},
+	{"cxlmem-nt",    PERF_DRV_CXLMEM, "nt_store=on"},
 };
 
 const unsigned int perf_nb_transports = RTE_DIM(perf_transports);

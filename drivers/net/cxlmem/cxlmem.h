@@ -45,6 +45,13 @@ extern int cxlmem_logtype;
 #define CXLMEM_MAX_MTU (CXLMEM_MAX_FRAME_LEN - CXLMEM_L2_OVERHEAD)
 
 /** doorbell= devarg. */
+/** nt_store=: how the sender copies frames into the window (cxlmem_copy.h). */
+enum cxlmem_nt_store {
+	CXLMEM_NT_STORE_AUTO = 0, /**< on with coherence=flush or a devdax window */
+	CXLMEM_NT_STORE_ON,       /**< non-temporal stores (x86; elsewhere cached) */
+	CXLMEM_NT_STORE_OFF,      /**< cached stores (rte_memcpy) */
+};
+
 enum cxlmem_doorbell_mode {
 	CXLMEM_DOORBELL_AUTO = 0, /**< beside a file window; none for devdax */
 	CXLMEM_DOORBELL_OFF,      /**< none: Rx interrupt mode not offered */
@@ -74,6 +81,7 @@ struct cxlmem_params {
 	uint32_t link_timeout_ms;     /**< link_timeout=: peer silence before link down */
 	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
 	bool rx_zerocopy;             /**< zerocopy=rx: hand received slots over in place */
+	enum cxlmem_nt_store nt_store; /**< nt_store= */
 	enum cxlmem_doorbell_mode doorbell_mode; /**< doorbell= */
 	/** doorbell=PREFIX (or, with auto, a file window's path): receive
 	 *  ring (q, d) of either end listens at PREFIX.db-h2d-q / .db-d2h-q.
@@ -97,6 +105,7 @@ struct cxlmem_params {
 	"link_timeout=<ms> " \
 	"speed=<Mbit/s> " \
 	"zerocopy=rx|off " \
+	"nt_store=auto|on|off " \
 	"doorbell=auto|off|<path prefix>"
 int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
@@ -228,6 +237,8 @@ struct cxlmem_queue {
 	uint32_t intr_arm;              /**< RX: the intr_arm value we published last */
 	uint32_t rung;                  /**< TX: the peer's last intr_arm we rang for */
 	bool ring_lost_said;            /**< TX: a lost doorbell was logged */
+	uint32_t nt_min;                /**< TX: copies of at least this many bytes use
+					 *   non-temporal stores (CXLMEM_NT_OFF: none) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
 	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
 					 *   refcnt 1, nb_segs 1, port), one store */
@@ -275,6 +286,7 @@ struct pmd_internals {
 	char win_path[PATH_MAX];        /**< the window's file, as the primary opened it */
 	uint64_t win_size;              /**< bytes of the (sub-)window */
 	uint32_t link_speed;            /**< reported link speed, Mbit/s */
+	bool nt_store;                  /**< nt_store= resolved: TX queues store non-temporally */
 
 	/*
 	 * Serialises the control path of this port: the link check on the

@@ -258,6 +258,24 @@ arg_zerocopy(const char *key __rte_unused, const char *val, void *opaque)
 }
 
 static int
+arg_nt_store(const char *key __rte_unused, const char *val, void *opaque)
+{
+	struct cxlmem_params *p = opaque;
+
+	if (strcmp(val, "auto") == 0) {
+		p->nt_store = CXLMEM_NT_STORE_AUTO;
+	} else if (strcmp(val, "on") == 0) {
+		p->nt_store = CXLMEM_NT_STORE_ON;
+	} else if (strcmp(val, "off") == 0) {
+		p->nt_store = CXLMEM_NT_STORE_OFF;
+	} else {
+		CXLMEM_LOG(ERR, "nt_store=%s: expected nt_store=auto, on or off", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
 arg_doorbell(const char *key __rte_unused, const char *val, void *opaque)
 {
 	struct cxlmem_params *p = opaque;
@@ -295,6 +313,7 @@ static const struct {
 	{ "link_timeout", arg_link_timeout },
 	{ "speed", arg_speed },
 	{ "zerocopy", arg_zerocopy },
+	{ "nt_store", arg_nt_store },
 	{ "doorbell", arg_doorbell },
 };
 

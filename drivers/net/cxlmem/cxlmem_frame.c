@@ -52,6 +52,7 @@
 
 #include "cxlmem.h"
 #include "cxlmem_coherence.h"
+#include "cxlmem_copy.h"
 #include "cxlmem_ring.h"
 
 /** Bytes of metadata before a frame that carries it. */
@@ -100,7 +101,8 @@ put_mbuf(const struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t hea
 		const uint32_t in_seg = m->data_len - moff;
 		const uint32_t n = RTE_MIN(len, RTE_MIN(in_slot, in_seg));
 
-		rte_memcpy(at(q, r, head, pos), rte_pktmbuf_mtod_offset(m, uint8_t *, moff), n);
+		cxlmem_copy_to_window(at(q, r, head, pos),
+				      rte_pktmbuf_mtod_offset(m, uint8_t *, moff), n, q->nt_min);
 		pos += n;
 		moff += n;
 		len -= n;

@@ -20,6 +20,7 @@
 
 #include "cxlmem.h"
 #include "cxlmem_coherence.h"
+#include "cxlmem_copy.h"
 #include "cxlmem_ring.h"
 
 /** Most frames one RX burst returns (larger requests are cut to this). */
@@ -77,7 +78,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	uint64_t bytes = 0, wbytes = 0;
 	uint32_t sent = 0;
 	uint16_t i;
-	bool refreshed = false;
+	bool refreshed = false, nt_used = false;
 
 	if (unlikely(!rte_spinlock_trylock(&q->lock)))
 		return 0; /* the link control thread is resetting this ring */
@@ -124,7 +125,8 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 				break;
 			/* Payload and descriptor first; the index is published
 			 * after the loop (store-release below). */
-			rte_memcpy(dst, rte_pktmbuf_mtod(m, void *), len);
+			cxlmem_copy_to_window(dst, rte_pktmbuf_mtod(m, void *), len, q->nt_min);
+			nt_used |= len >= q->nt_min;
 			cxlmem_desc_store(&r->desc[slot], len, 0, q->epoch_tag);
 			/* coherence=flush: the payload's lines now; the
 			 * descriptors' lines once for the burst, below. */
@@ -166,6 +168,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			}
 			head += (uint32_t)n;
 			free_slots -= (uint32_t)n;
+			nt_used |= q->nt_min != CXLMEM_NT_OFF;
 			bytes += fbytes;
 			sent += frames;
 		}
@@ -183,6 +186,11 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			cxlmem_wb_range(&r->desc[first], n1 * sizeof(struct cxlmem_desc));
 			if (n1 < n)
 				cxlmem_wb_range(&r->desc[0], (n - n1) * sizeof(struct cxlmem_desc));
+			cxlmem_sfence();
+		} else if (nt_used) {
+			/* Non-temporal stores are not ordered with the
+			 * store-release below: SFENCE makes the payload
+			 * globally visible before prod (cxlmem_copy.h). */
 			cxlmem_sfence();
 		}
 		/* Release: payload and descriptors before prod; pairs with the

@@ -40,6 +40,7 @@
 
 #include "cxlmem.h"
 #include "cxlmem_coherence.h"
+#include "cxlmem_copy.h"
 #include "cxlmem_ring.h"
 
 RTE_LOG_REGISTER_DEFAULT(cxlmem_logtype, NOTICE);
@@ -332,6 +333,7 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		return -ENOMEM;
 	/* This end holds at most nb_desc slots of the window's ring. */
 	q->limit = RTE_MIN((uint32_t)nb_desc, q->ring_size);
+	q->nt_min = cxlmem_nt_min(pi->nt_store, pi->params.coherence == CXLMEM_COHERENCE_FLUSH);
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].prod, __ATOMIC_RELAXED);
 	/* Assume full: the first burst reads the receiver's cons. */
 	q->peer_cons = q->head - q->ring_size;
@@ -678,6 +680,30 @@ set_burst_functions(struct rte_eth_dev *dev, const struct cxlmem_params *p)
 }
 
 /* The link speed to report: speed=, else the CXL link's, else the default. */
+/*
+ * nt_store= resolved for this window (cxlmem_copy.h says what it does):
+ * auto is on where the receiver reads the frame from memory, not from a
+ * cache it shares with us: coherence=flush, and a devdax window (an HDM
+ * range: a cached store would first read the line across the link). A file
+ * window in coherence=hw is shared by two processes of one host, whose cores
+ * may share the last-level cache: off (docs/cxlmem.md, nt_store).
+ */
+static bool
+nt_store_on(const char *name, const struct cxlmem_params *p, const struct cxlmem_window *w)
+{
+	bool on = p->nt_store == CXLMEM_NT_STORE_ON ||
+		  (p->nt_store == CXLMEM_NT_STORE_AUTO &&
+		   (p->coherence == CXLMEM_COHERENCE_FLUSH || w->is_devdax));
+
+	if (on && !CXLMEM_HAVE_NT_STORE) {
+		if (p->nt_store == CXLMEM_NT_STORE_ON)
+			CXLMEM_LOG(NOTICE, "%s: nt_store=on: this architecture has no non-temporal "
+				   "stores here; frames are copied with cached stores", name);
+		on = false;
+	}
+	return on;
+}
+
 static uint32_t
 link_speed(const char *name, const struct cxlmem_params *p, const struct cxlmem_window *w)
 {
@@ -784,6 +810,7 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	snprintf(pi->win_path, sizeof(pi->win_path), "%s", pp->win.path);
 	pi->win_size = pp->win.size;
 	pi->link_speed = link_speed(name, &params, &pp->win);
+	pi->nt_store = nt_store_on(name, &params, &pp->win);
 	cxlmem_doorbell_resolve(name, &pi->params, &pp->win);
 	cxlmem_doorbell_open(pi, pp);
 
@@ -812,11 +839,11 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	}
 	rte_eth_dev_probing_finish(dev);
 	CXLMEM_LOG(INFO, "%s: role=%s window %s offset=%" PRIu64 " size=%" PRIu64
-		   " queues=%u rsize=%u bsize=%u coherence=%s node=%d speed=%u", name,
+		   " queues=%u rsize=%u bsize=%u coherence=%s nt_store=%s node=%d speed=%u", name,
 		   params.role == CXLMEM_ROLE_HOST ? "host" : "device", pp->win.path,
 		   params.offset, pp->win.size, pi->geom.nb_queues, pi->geom.ring_size,
 		   pi->geom.buf_size, params.coherence == CXLMEM_COHERENCE_FLUSH ? "flush" : "hw",
-		   pp->win.numa_node, pi->link_speed);
+		   pi->nt_store ? "on" : "off", pp->win.numa_node, pi->link_speed);
 	return 0;
 
 fail:
