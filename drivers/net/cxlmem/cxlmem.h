@@ -44,7 +44,6 @@ extern int cxlmem_logtype;
 /** Largest MTU: the largest frame less its L2 overhead. */
 #define CXLMEM_MAX_MTU (CXLMEM_MAX_FRAME_LEN - CXLMEM_L2_OVERHEAD)
 
-/** doorbell= devarg. */
 /** nt_store=: how the sender copies frames into the window (cxlmem_copy.h). */
 enum cxlmem_nt_store {
 	CXLMEM_NT_STORE_AUTO = 0, /**< on with coherence=flush or a devdax window */
@@ -52,6 +51,7 @@ enum cxlmem_nt_store {
 	CXLMEM_NT_STORE_OFF,      /**< cached stores (rte_memcpy) */
 };
 
+/** doorbell= devarg. */
 enum cxlmem_doorbell_mode {
 	CXLMEM_DOORBELL_AUTO = 0, /**< beside a file window; none for devdax */
 	CXLMEM_DOORBELL_OFF,      /**< none: Rx interrupt mode not offered */

@@ -679,7 +679,6 @@ set_burst_functions(struct rte_eth_dev *dev, const struct cxlmem_params *p)
 	}
 }
 
-/* The link speed to report: speed=, else the CXL link's, else the default. */
 /*
  * nt_store= resolved for this window (cxlmem_copy.h says what it does):
  * auto is on where the receiver reads the frame from memory, not from a
@@ -704,6 +703,7 @@ nt_store_on(const char *name, const struct cxlmem_params *p, const struct cxlmem
 	return on;
 }
 
+/* The link speed to report: speed=, else the CXL link's, else the default. */
 static uint32_t
 link_speed(const char *name, const struct cxlmem_params *p, const struct cxlmem_window *w)
 {
