@@ -16,9 +16,10 @@
 # BUILDDIR is taken as such when it is a
 # directory; a last argument that is a number is ROUNDS (default 4).
 # Environment: SECS (iperf3 seconds, default 2), FWD_MTU (1500), METRICS
-# (any of "ping redis iperf"; default "iperf"): ping = p50 of 200 pings at
-# 10 ms; redis = redis-benchmark -n 50000 -c 50 -t set,get, then the same
-# with -P 16 and -n 100000 (redis-server in the device namespace).
+# (any of "ping redis iperf iperf4"; default "iperf"): ping = p50 of 200
+# pings at 10 ms; redis = redis-benchmark -n 50000 -c 50 -t set,get, then the
+# same with -P 16 and -n 100000 (redis-server in the device namespace);
+# iperf4 = iperf3 -P 4 each way.
 # Needs root. On a shared machine hold a lock around it (flock /work/bench.lock ...).
 set -u
 
@@ -36,7 +37,8 @@ if [[ $# -gt 2 && "${!#}" =~ ^[0-9]+$ ]]; then ROUNDS="${!#}"; set -- "${@:1:$#-
 SECS="${SECS:-2}" METRICS="${METRICS:-iperf}"
 [[ $EUID -eq 0 ]] || cxlmem_die "needs root"
 for m in $METRICS; do
-    [[ $m =~ ^(ping|redis|iperf)$ ]] || cxlmem_die "METRICS: '$m' is none of ping, redis, iperf"
+    [[ $m =~ ^(ping|redis|iperf|iperf4)$ ]] ||
+        cxlmem_die "METRICS: '$m' is none of ping, redis, iperf, iperf4"
 done
 [[ " $METRICS " != *" redis "* ]] || command -v redis-benchmark >/dev/null ||
     cxlmem_die "METRICS has redis: install redis-server and redis-tools"
@@ -80,16 +82,18 @@ run() {  # LABEL OPTIONS
         case $m in
             ping) out+="ping p50 $(ping_p50) µs; " ;;
             redis) out+="redis SET / GET $(redis_rps -n 50000) rps, -P 16 $(redis_rps -n 100000 -P 16); " ;;
-            iperf)
+            iperf|iperf4)
+                local par=1 sum=receiver
+                [[ $m == iperf4 ]] && par=4 sum='SUM.*receiver'
                 r=()
                 for rev in "" -R; do
                     fwd_in device iperf3 -s -1 -B "$FWD_IP_D" >/dev/null 2>&1 &
                     sleep 0.3
-                    r+=("$(fwd_in host timeout $((SECS + 20)) iperf3 -c "$FWD_IP_D" -t "$SECS" $rev -f g 2>/dev/null |
-                           awk '/receiver/ { print $7 }')")
+                    r+=("$(fwd_in host timeout $((SECS + 20)) iperf3 -c "$FWD_IP_D" -t "$SECS" -P $par $rev -f g 2>/dev/null |
+                           awk "/$sum/ { print \$(NF-2) }")")
                     wait $! 2>/dev/null
                 done
-                out+="iperf3 host->device ${r[0]:-n/a}, device->host ${r[1]:-n/a} Gb/s; " ;;
+                out+="iperf3 -P $par host->device ${r[0]:-n/a}, device->host ${r[1]:-n/a} Gb/s; " ;;
         esac
     done
     printf '%s (%s): %sforwarders %s ticks\n' "$1" "$2" "$out" "$(( $(both_ticks) - c0 ))"

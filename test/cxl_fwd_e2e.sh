@@ -264,6 +264,19 @@ check_yields() {
         fail "host '${h:-no count}', device '${d:-no count}' yields"
 }
 
+# The grace adapts (app/cxl-fwd/poll.h): the pings every 10 ms above came
+# after gaps a longer grace would have caught, so each side's grace grew
+# past its base (200 µs) at least once.
+check_grace() {
+    grep -qE -- "--poll busy|--poll-grace-max" <<<"${FWD_EXTRA_ARGS[*]}" && return 0
+    STEP="the poll grace grew with requests every 10 ms"
+    local h d
+    h="$(last_count host 'longest [0-9]+ us')"
+    d="$(last_count device 'longest [0-9]+ us')"
+    [[ "${h:-0}" -gt 200 && "${d:-0}" -gt 200 ]] && pass "longest grace: host $h us, device $d us" ||
+        fail "longest grace: host '${h:-no count}', device '${d:-no count}' (base 200 us)"
+}
+
 # With a transport that carries TSO/LRO (net_cxlmem since layout v2, and
 # virtio_user/net_vhost), TCP crossed as GSO super-frames: the device side
 # read GSO frames from its kernel and the host side wrote GSO frames to its
@@ -377,6 +390,7 @@ for mtu in 1500 9000; do
         pass "both sides printed their totals" || fail "no totals in a side's log"
     check_doorbell
     check_yields
+    check_grace
     check_offloads
 done
 

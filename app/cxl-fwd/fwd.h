@@ -61,7 +61,8 @@ struct fwd_opts {
 	unsigned int burst;
 	const char *poll_lcores;
 	enum fwd_poll poll;           /* --poll */
-	unsigned int grace_us;        /* --poll-grace: polling after traffic */
+	unsigned int grace_us;        /* --poll-grace: polling after traffic (base) */
+	unsigned int grace_max_us;    /* --poll-grace-max: the most it grows to */
 	bool poll_yield;              /* --poll-yield on (true) | off: sched_yield()
 	                               * between empty rounds of the grace */
 	unsigned int idle_us;         /* --idle-sleep: window poll interval, idle */
@@ -93,6 +94,8 @@ struct lcore_conf {
 	uint64_t last_cpu_ns;         /* at the previous stats print */
 	uint64_t sleeps;              /* epoll waits (adaptive mode) */
 	uint64_t yields;              /* sched_yield() calls in the grace */
+	volatile uint32_t grace_us;   /* the grace now (poll.h), for --stats */
+	volatile uint32_t grace_top_us; /* the longest it has been */
 	uint64_t wakeups_kern;        /* waits ended by a kernel queue */
 	uint64_t wakeups_xport;       /* waits ended by the transport's doorbell */
 	bool xport_intr;              /* the transport's queues have Rx interrupt fds */

@@ -28,6 +28,7 @@
 #include <rte_mempool.h>
 
 #include "fwd.h"
+#include "poll.h"
 #include "ports.h"
 
 /* Timer slack of the polling threads (ns): an idle wait ends on time. */
@@ -43,6 +44,7 @@ struct fwd_opts opts = {
 	.burst = 32,
 	.poll = FWD_POLL_ADAPTIVE,
 	.grace_us = 200,
+	.grace_max_us = 20000,
 	.poll_yield = true,
 	.idle_us = 50,
 	.deep_us = 1000,
@@ -261,8 +263,9 @@ xport_intr_arm(const struct lcore_conf *lc, bool on)
 
 /*
  * Busy: poll rounds back to back. Adaptive: the same while frames move and
- * for --poll-grace after the last one (yielding the CPU between empty rounds
- * with --poll-yield on); then wait in epoll_pwait2() on the
+ * for a grace after the last one (yielding the CPU between empty rounds
+ * with --poll-yield on), from --poll-grace to --poll-grace-max as the gaps
+ * between frames say (poll.h); then wait in epoll_pwait2() on the
  * kernel queues (a frame from the kernel ends the wait at once) for at most
  * --idle-sleep, so that the window is looked at that often. Once idle for
  * --deep-after: with Rx interrupts on the transport (net_cxlmem's
@@ -279,7 +282,9 @@ fwd_loop(void *arg)
 	struct epoll_event evs[2 * MAX_QUEUES];
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t stats_cycles = (uint64_t)opts.stats_sec * hz;
-	uint64_t grace = (uint64_t)opts.grace_us * hz / 1000000;
+	uint64_t grace_base = (uint64_t)opts.grace_us * hz / 1000000;
+	uint64_t grace_max = (uint64_t)opts.grace_max_us * hz / 1000000;
+	uint64_t grace = grace_base;
 	uint64_t deep_after = (uint64_t)opts.deep_ms * hz / 1000;
 	uint64_t now, last_busy, next_stats;
 	struct timespec ts_idle = { 0, (long)opts.idle_us * 1000 };
@@ -302,6 +307,7 @@ fwd_loop(void *arg)
 		if (opts.poll == FWD_POLL_ADAPTIVE)
 			ep = make_epoll(lc);
 	}
+	lc->grace_us = lc->grace_top_us = opts.grace_us;
 	now = last_busy = rte_get_timer_cycles();
 	next_stats = now + stats_cycles;
 	while (!force_quit) {
@@ -319,6 +325,15 @@ fwd_loop(void *arg)
 			continue;
 		}
 		if (moved != 0) {
+			/* The grace follows the gaps between frames (poll.h). */
+			uint64_t g = fwd_grace_next(grace, now - last_busy, grace_base, grace_max);
+
+			if (g != grace) {
+				grace = g;
+				lc->grace_us = (uint32_t)(grace * 1000000 / hz);
+				if (lc->grace_us > lc->grace_top_us)
+					lc->grace_top_us = lc->grace_us;
+			}
 			last_busy = now;
 			continue;
 		}

@@ -66,7 +66,11 @@ fwd_usage(const char *prog)
 "                            too (net_cxlmem Rx interrupts: wakes at once), or\n"
 "                            without one every --deep-sleep; busy:\n"
 "                            never sleep (a whole core per polling lcore)\n"
-"  --poll-grace US           polling after the last frame (default %u)\n"
+"  --poll-grace US           polling after the last frame, at least (default %u)\n"
+"  --poll-grace-max US       the most the grace grows to: it doubles after a gap\n"
+"                            between frames that a longer one would have\n"
+"                            caught, and falls back to --poll-grace after one\n"
+"                            longer than this (default %u; = --poll-grace: fixed)\n"
 "  --poll-yield on|off       on (default): during --poll-grace, give the CPU to\n"
 "                            any other runnable thread between empty rounds\n"
 "                            (sched_yield); off: spin\n"
@@ -81,7 +85,7 @@ fwd_usage(const char *prog)
 "                            frames larger than one mbuf are chained\n"
 "  --mbufs N                 mbufs in the pool (default: computed)\n"
 "  -h, --help                this text\n",
-	       prog, MAX_MTU, MAX_BURST, opts.grace_us, opts.idle_us, opts.deep_us,
+	       prog, MAX_MTU, MAX_BURST, opts.grace_us, opts.grace_max_us, opts.idle_us, opts.deep_us,
 	       opts.deep_ms, RTE_MBUF_DEFAULT_BUF_SIZE);
 }
 
@@ -141,7 +145,7 @@ join_devargs(const char *name, const char *args)
 enum {
 	OPT_CXL = 256, OPT_PORT_DEVARGS, OPT_IFACE, OPT_KERNEL, OPT_KERN_DEVARGS,
 	OPT_OFFLOADS, OPT_URING, OPT_MAC, OPT_IPV4, OPT_IPV6, OPT_MTU, OPT_NETNS, OPT_QUEUES,
-	OPT_BURST, OPT_POLL_LCORES, OPT_POLL, OPT_GRACE, OPT_YIELD, OPT_IDLE, OPT_DEEP,
+	OPT_BURST, OPT_POLL_LCORES, OPT_POLL, OPT_GRACE, OPT_GRACE_MAX, OPT_YIELD, OPT_IDLE, OPT_DEEP,
 	OPT_DEEP_AFTER, OPT_STATS, OPT_RXD, OPT_TXD, OPT_MBUF_SIZE, OPT_MBUFS,
 };
 
@@ -163,6 +167,7 @@ static const struct option long_opts[] = {
 	{ "poll-lcores", required_argument, NULL, OPT_POLL_LCORES },
 	{ "poll", required_argument, NULL, OPT_POLL },
 	{ "poll-grace", required_argument, NULL, OPT_GRACE },
+	{ "poll-grace-max", required_argument, NULL, OPT_GRACE_MAX },
 	{ "poll-yield", required_argument, NULL, OPT_YIELD },
 	{ "idle-sleep", required_argument, NULL, OPT_IDLE },
 	{ "deep-sleep", required_argument, NULL, OPT_DEEP },
@@ -203,6 +208,7 @@ fwd_parse_args(int argc, char **argv)
 	bool uring_set = false;
 	const char *cxl_args = NULL;
 	bool poll_knob = false;
+	bool grace_max_set = false;
 	char errmsg[160];
 	int c;
 
@@ -272,6 +278,11 @@ fwd_parse_args(int argc, char **argv)
 			break;
 		case OPT_GRACE:
 			opts.grace_us = parse_uint("poll-grace", optarg, 0, 10000000);
+			poll_knob = true;
+			break;
+		case OPT_GRACE_MAX:
+			opts.grace_max_us = parse_uint("poll-grace-max", optarg, 0, 10000000);
+			grace_max_set = true;
 			poll_knob = true;
 			break;
 		case OPT_YIELD:
@@ -349,8 +360,15 @@ fwd_parse_args(int argc, char **argv)
 	if (uring_set && opts.kernel == FWD_KERN_TAP)
 		die_usage("--uring applies to the tun backend only (net_tap makes its own syscalls)");
 	if (poll_knob && opts.poll == FWD_POLL_BUSY)
-		die_usage("--poll-grace/--poll-yield/--idle-sleep/--deep-sleep/--deep-after apply to "
+		die_usage("--poll-grace/--poll-grace-max/--poll-yield/--idle-sleep/--deep-sleep/--deep-after apply to "
 			  "--poll adaptive; drop them or use --poll adaptive");
+	if (opts.grace_max_us < opts.grace_us) {
+		if (grace_max_set)
+			die_usage("--poll-grace-max %u is shorter than --poll-grace %u; give a largest "
+				  "grace at least the base one (equal: a fixed grace)",
+				  opts.grace_max_us, opts.grace_us);
+		opts.grace_max_us = opts.grace_us;	/* a long base: fixed */
+	}
 	if (opts.deep_us < opts.idle_us)
 		die_usage("--deep-sleep %u is shorter than --idle-sleep %u; deep sleep is the "
 			  "longer interval", opts.deep_us, opts.idle_us);

@@ -108,8 +108,9 @@ print_cpu(bool final, double dt)
 			printf(" lcore %u %.1f%%", l, (ns - lc->last_cpu_ns) / 1e9 / dt * 100.0);
 		if (opts.poll == FWD_POLL_ADAPTIVE)
 			printf(" (waits %" PRIu64 ", %" PRIu64 " ended by the kernel, %" PRIu64
-			       " by the window; %" PRIu64 " yields)", lc->sleeps, lc->wakeups_kern,
-			       lc->wakeups_xport, lc->yields);
+			       " by the window; %" PRIu64 " yields; grace %" PRIu32 " us, longest %"
+			       PRIu32 " us)", lc->sleeps, lc->wakeups_kern, lc->wakeups_xport,
+			       lc->yields, lc->grace_us, lc->grace_top_us);
 		lc->last_cpu_ns = ns;
 	}
 	if (final)
