@@ -270,6 +270,13 @@ test_copy_to_window(void)
 		      nt ? "non-temporal" : "cached", bad);
 		bad = 0;
 	}
+	/* Which copies are non-temporal (docs/cxlmem.md, "Non-temporal
+	 * stores"): from 256 B in coherence=hw, from 512 B in coherence=flush
+	 * (smaller ones measured faster cached and written back), none off. */
+	CHECK(cxlmem_nt_min(true, false) == 256, "hw: %u", cxlmem_nt_min(true, false));
+	CHECK(cxlmem_nt_min(true, true) == 512, "flush: %u", cxlmem_nt_min(true, true));
+	CHECK(cxlmem_nt_min(false, false) == CXLMEM_NT_OFF, "off, hw");
+	CHECK(cxlmem_nt_min(false, true) == CXLMEM_NT_OFF, "off, flush");
 }
 
 int

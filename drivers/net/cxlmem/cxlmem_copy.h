@@ -13,11 +13,15 @@
  * when the peer shares our last-level cache and would have read the line
  * from there. Measured figures: docs/performance.md, "Non-temporal stores".
  *
- * Which copies (cxlmem_nt_min()): in coherence=flush every one, since the
- * reader has invalidated the line and a cached store would fetch it from
- * memory; in coherence=hw those of at least CXLMEM_NT_MIN_HW bytes, since a
- * small frame's line or two is cheap to take from the peer's cache (at 64 B
- * the two measured the same).
+ * Which copies (cxlmem_nt_min()): in coherence=hw those of at least
+ * CXLMEM_NT_MIN_HW bytes, since a small frame's line or two is cheap to take
+ * from the peer's cache (at 64 B the two measured the same); in
+ * coherence=flush those of at least CXLMEM_NT_MIN_FLUSH bytes: a cached
+ * store written back with CLWB may stay in this cache, and the reader, which
+ * invalidated only its own copy, then takes it from here rather than from
+ * memory; non-temporal stores send every line to memory. Measured on an
+ * Intel VM (2026-12-06, docs/performance.md): NT 0.57-0.72x of cached at
+ * 64-256 B, 1.05-1.2x at 512-1518 B.
  *
  * Ordering: non-temporal stores are weakly ordered. Intel SDM vol. 3A,
  * "Memory Ordering in P6 and More Recent Processor Families": writes are
@@ -42,6 +46,8 @@
 
 /** Shortest copy stored non-temporally in coherence=hw (4 lines). */
 #define CXLMEM_NT_MIN_HW 256u
+/** Shortest copy stored non-temporally in coherence=flush (8 lines). */
+#define CXLMEM_NT_MIN_FLUSH 512u
 /** cxlmem_queue.nt_min when non-temporal stores are off. */
 #define CXLMEM_NT_OFF UINT32_MAX
 
@@ -49,7 +55,7 @@
 static inline uint32_t
 cxlmem_nt_min(bool nt_store, bool flush)
 {
-	return !nt_store ? CXLMEM_NT_OFF : flush ? 0 : CXLMEM_NT_MIN_HW;
+	return !nt_store ? CXLMEM_NT_OFF : flush ? CXLMEM_NT_MIN_FLUSH : CXLMEM_NT_MIN_HW;
 }
 
 /** Whether cxlmem_copy_to_window() can store non-temporally here. */
