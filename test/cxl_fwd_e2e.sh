@@ -256,12 +256,8 @@ check_doorbell() {
 # totals at exit count such yields.
 check_yields() {
     grep -qE -- "--poll busy|--poll-yield off" <<<"${FWD_EXTRA_ARGS[*]}" && return 0
-    STEP="polling yields the CPU in its grace (--poll-yield on)"
-    local h d
-    h="$(last_count host '[0-9]+ yields')"
-    d="$(last_count device '[0-9]+ yields')"
-    [[ "${h:-0}" -gt 0 && "${d:-0}" -gt 0 ]] && pass "yields: host $h, device $d" ||
-        fail "host '${h:-no count}', device '${d:-no count}' yields"
+    check_both_sides "polling yields the CPU in its grace (--poll-yield on)" \
+        '[0-9]+ yields' 0 "yields"
 }
 
 # The grace adapts (app/cxl-fwd/poll.h): the pings every 10 ms above came
@@ -269,12 +265,19 @@ check_yields() {
 # past its base (200 µs) at least once.
 check_grace() {
     grep -qE -- "--poll busy|--poll-grace-max" <<<"${FWD_EXTRA_ARGS[*]}" && return 0
-    STEP="the poll grace grew with requests every 10 ms"
+    check_both_sides "the poll grace grew with requests every 10 ms" \
+        'longest [0-9]+ us' 200 "longest grace in µs (base 200)"
+}
+
+# check_both_sides STEP ERE MIN WHAT: passes when the number in the last
+# match of ERE in both sides' logs (their totals at exit) is above MIN.
+check_both_sides() {
+    STEP="$1"
     local h d
-    h="$(last_count host 'longest [0-9]+ us')"
-    d="$(last_count device 'longest [0-9]+ us')"
-    [[ "${h:-0}" -gt 200 && "${d:-0}" -gt 200 ]] && pass "longest grace: host $h us, device $d us" ||
-        fail "longest grace: host '${h:-no count}', device '${d:-no count}' (base 200 us)"
+    h="$(last_count host "$2")"
+    d="$(last_count device "$2")"
+    [[ "${h:-0}" -gt $3 && "${d:-0}" -gt $3 ]] && pass "$4: host $h, device $d" ||
+        fail "$4: host '${h:-no count}', device '${d:-no count}'"
 }
 
 # With a transport that carries TSO/LRO (net_cxlmem since layout v2, and
