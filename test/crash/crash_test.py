@@ -281,7 +281,10 @@ def finish(a, failures, peers, logdir, path, stats):
         if rc != 0 or e["viol"] != "0" or e["mbufs_in_use"] != "0":
             fail(f"{role} exit status {rc}, violations {e['viol']}, mbufs in use {e['mbufs_in_use']}")
         if e["heap_growth"] != "0" or e["fd_growth"] != "0":
-            fail(f"{role} leaked: rte_malloc {e['heap_growth']} bytes, {e['fd_growth']} fds")
+            changed = "; ".join(f"fd {c['fd']}: {c['start']} -> {c['exit']}"
+                                for _, _, c in p.events("fdchange"))
+            fail(f"{role} leaked: rte_malloc {e['heap_growth']} bytes, {e['fd_growth']} fds"
+                 f" ({changed or 'no descriptor changed target'})")
         if int(e["rss_growth_kb"]) > 16384:
             fail(f"{role} RSS grew {e['rss_growth_kb']} KiB")
     # Every violation any process logged (the killed ones too).
