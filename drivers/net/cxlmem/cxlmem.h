@@ -406,7 +406,8 @@ int cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct 
 		    uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
 		    uint32_t *frames, uint64_t *bytes);
 uint32_t cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons,
-			 uint32_t avail, uint32_t max_frame, struct rte_mbuf **out, bool flush);
+			 uint32_t avail, uint32_t fresh, uint32_t max_frame, struct rte_mbuf **out,
+			 bool flush);
 struct cxlmem_zc *cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_desc, bool flush,
 				   int socket);
 uint32_t cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask);

@@ -64,6 +64,8 @@
 #define MAX_RX_SEGS 512u
 /** Longest header a segmented frame may repeat (l2 + l3 + l4). */
 #define MAX_HDR 256u
+/** The cache line that holds p (coherence=flush maintenance is per line). */
+#define LINE_OF(p) ((uintptr_t)(p) & ~(uintptr_t)(CXLMEM_LINE - 1))
 
 /* ---- writing a frame into the window --------------------------------------- */
 
@@ -497,8 +499,7 @@ rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
  */
 static int
 rx_lend(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons, uint32_t n,
-	const uint32_t *seglen, bool has_meta, bool gso, uint32_t total, struct rte_mbuf **segs,
-	bool flush)
+	const uint32_t *seglen, bool has_meta, bool gso, uint32_t total, struct rte_mbuf **segs)
 {
 	struct cxlmem_zc *zc = q->zc;
 	uint32_t s;
@@ -514,19 +515,16 @@ rx_lend(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons, uint
 		q->st.nombuf++;
 		return -ENOMEM;
 	}
+	/* coherence=flush: cxlmem_rx_frame() invalidated the slots, fenced. */
 	for (s = 0; s < n; s++) {
 		uint8_t *src = cxlmem_slot(q, r, cons + s);
 		const uint32_t off = s == 0 && has_meta ? META : 0;
 
-		if (flush)
-			cxlmem_inv_range(src, seglen[s]);
 		cxlmem_zc_lend(zc, segs[s], (cons + s) & q->mask, src, q->buf_size, off,
 			       seglen[s] - off);
 		if (s > 0)
 			segs[s - 1]->next = segs[s];
 	}
-	if (flush)
-		cxlmem_mfence(); /* the invalidations complete before the application reads */
 	segs[0]->nb_segs = (uint16_t)n;
 	segs[0]->pkt_len = total;
 	segs[0]->port = q->port_id;
@@ -562,13 +560,17 @@ cxlmem_rx_ip_cksum(struct rte_mbuf *m)
  * within the protocol's limit, tagged for our epoch, ending before prod.
  * A checked frame above this queue's limits (max_frame, or max_gso for a
  * GSO frame; 0 when GSO frames are not accepted) is dropped whole.
+ * fresh: how many descriptors from cons the caller invalidated after it
+ * read prod (coherence=flush; they are not invalidated again).
  * Returns the slots consumed (the frame is in *out, or *out is NULL when it
  * was dropped), or 0 when no mbufs could be had (nothing consumed).
  */
 uint32_t
 cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t cons,
-		uint32_t avail, uint32_t max_frame, struct rte_mbuf **out, bool flush)
+		uint32_t avail, uint32_t fresh, uint32_t max_frame, struct rte_mbuf **out,
+		bool flush)
 {
+	const struct cxlmem_desc *inv_done = NULL;
 	uint32_t seglen[MAX_CHAIN_SLOTS];
 	struct rte_mbuf *segs[MAX_RX_SEGS];
 	struct cxlmem_offload meta = { 0 };
@@ -581,8 +583,12 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 		uint64_t raw;
 		uint16_t flags;
 
-		if (flush) {
-			cxlmem_inv_line(&r->desc[slot & q->mask]);
+		/* coherence=flush: a descriptor past the burst's fresh ones
+		 * is invalidated before it is read, its line once. */
+		if (flush && n >= fresh &&
+		    LINE_OF(&r->desc[slot & q->mask]) != LINE_OF(inv_done)) {
+			inv_done = &r->desc[slot & q->mask];
+			cxlmem_inv_line(inv_done);
 			cxlmem_mfence();
 		}
 		raw = cxlmem_desc_load(&r->desc[slot & q->mask]);
@@ -621,13 +627,16 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 			q->st.errors++;
 		return n;
 	}
+	if (flush) {
+		/* Every line of the frame (metadata included) at once, one
+		 * fence: the loads below cannot pass the invalidations. */
+		for (s = 0; s < n; s++)
+			cxlmem_inv_range(cxlmem_slot(q, r, cons + s), seglen[s]);
+		cxlmem_mfence();
+	}
 	if (has_meta) {
 		const uint8_t *first = cxlmem_slot(q, r, cons);
 
-		if (flush) {
-			cxlmem_inv_line(first);
-			cxlmem_mfence();
-		}
 		/* Read once into a local copy; checked, then used. */
 		memcpy(&meta, first, META);
 		rte_compiler_barrier();
@@ -652,7 +661,7 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 	}
 
 	if (q->zc != NULL) {
-		int ret = rx_lend(q, r, cons, n, seglen, has_meta, gso, total, segs, flush);
+		int ret = rx_lend(q, r, cons, n, seglen, has_meta, gso, total, segs);
 
 		if (ret == 0) {
 			q->st.zc_frames++;
@@ -677,10 +686,6 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 	for (s = 0; s < n; s++) {
 		const uint8_t *src = cxlmem_slot(q, r, cons + s);
 
-		if (flush) {
-			cxlmem_inv_range(src, seglen[s]);
-			cxlmem_mfence();
-		}
 		src_off = s == 0 && has_meta ? META : 0;
 		while (src_off < seglen[s]) {
 			uint32_t k = RTE_MIN(seglen[s] - src_off, (uint32_t)q->mbuf_room - dst_off);

@@ -356,7 +356,11 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			rbytes += CXLMEM_LINES(len) + sizeof(struct cxlmem_desc);
 			i++;
 		} else {
-			uint32_t used = cxlmem_rx_frame(q, r, cons + i, avail - i, max_frame, &m, flush);
+			/* Descriptors below cons + look were invalidated
+			 * above, after prod was read: still fresh. */
+			uint32_t used = cxlmem_rx_frame(q, r, cons + i, avail - i,
+							i < look ? look - i : 0, max_frame, &m,
+							flush);
 
 			if (used == 0)
 				break;
