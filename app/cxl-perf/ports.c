@@ -152,6 +152,10 @@ port_setup(uint16_t port, const struct perf_options *o, struct rte_mempool *mp)
 	memset(&conf, 0, sizeof(conf));
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* As testpmd asks for it wherever offered (its default tx_mode): every
+	 * mbuf this process sends comes from its one pool, with refcnt 1. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	ret = rte_eth_dev_configure(port, o->nb_queues, o->nb_queues, &conf);

@@ -237,6 +237,9 @@ struct cxlmem_queue {
 	uint32_t intr_arm;              /**< RX: the intr_arm value we published last */
 	uint32_t rung;                  /**< TX: the peer's last intr_arm we rang for */
 	bool ring_lost_said;            /**< TX: a lost doorbell was logged */
+	bool fast_free;                 /**< TX: RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE: the
+					 *   application's mbufs come from one mempool
+					 *   with refcnt 1 (rte_ethdev.h) */
 	uint32_t nt_min;                /**< TX: copies of at least this many bytes use
 					 *   non-temporal stores (CXLMEM_NT_OFF: none) */
 	struct rte_mempool *mp;         /**< RX: mbuf pool */
@@ -271,7 +274,7 @@ struct cxlmem_queue {
 /** Offloads the port offers (rte_eth_dev_info). */
 #define CXLMEM_TX_OFFLOAD_CAPA (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_TCP_TSO | \
 				RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
-				RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+				RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 #define CXLMEM_RX_OFFLOAD_CAPA (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO | \
 				RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
 				RTE_ETH_RX_OFFLOAD_UDP_CKSUM)

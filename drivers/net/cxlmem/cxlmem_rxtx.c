@@ -77,8 +77,9 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	uint32_t head, free_slots, max_frame, one_slot;
 	uint64_t bytes = 0, wbytes = 0;
 	uint32_t sent = 0;
+	uint64_t not_direct = 0;
 	uint16_t i;
-	bool refreshed = false, nt_used = false;
+	bool refreshed = false, nt_used = false, slow = false;
 
 	if (unlikely(!rte_spinlock_trylock(&q->lock)))
 		return 0; /* the link control thread is resetting this ring */
@@ -114,6 +115,9 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 
 		if (i + 1 < nb_bufs)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
+		/* An attached mbuf must be detached to be freed, whatever
+		 * the application promised (fast free below). */
+		not_direct |= m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
 
 		/* data_len == pkt_len: never copy bytes the mbuf does not hold. */
 		if (likely(m->nb_segs == 1 && m->data_len == len && len - 1 < one_slot &&
@@ -140,9 +144,11 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		} else {
 			uint32_t frames;
 			uint64_t fbytes;
-			int n = cxlmem_tx_frame(q, r, m, head, free_slots, max_frame, flush,
-						&frames, &fbytes);
+			int n;
 
+			slow = true; /* chains and refusals: freed segment by segment */
+			n = cxlmem_tx_frame(q, r, m, head, free_slots, max_frame, flush, &frames,
+					    &fbytes);
 			if (n == -ENOSPC && !refreshed) {
 				/* A frame of several slots may need more than
 				 * the burst's frame count: read cons once. */
@@ -211,8 +217,15 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	q->st.ring_full += nb_bufs - i;
 	rte_spinlock_unlock(&q->lock);
 
-	/* Frames copied or refused are ours to free. */
-	rte_pktmbuf_free_bulk(bufs, i);
+	/* Frames copied or refused are ours to free. With
+	 * RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE (one mempool, refcnt 1: the
+	 * application's promise, rte_ethdev.h) single-segment direct mbufs go
+	 * back to their pool in one call, as free_bulk would after its
+	 * per-mbuf checks. */
+	if (q->fast_free && !slow && not_direct == 0 && i != 0)
+		rte_mempool_put_bulk(bufs[0]->pool, (void **)bufs, i);
+	else
+		rte_pktmbuf_free_bulk(bufs, i);
 	return i;
 }
 

@@ -321,7 +321,7 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 
 static int
 eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		   unsigned int socket, const struct rte_eth_txconf *conf __rte_unused)
+		   unsigned int socket, const struct rte_eth_txconf *conf)
 {
 	struct pmd_internals *pi = dev->data->dev_private;
 	const enum cxlmem_dir dir = cxlmem_tx_dir(pi->params.role);
@@ -334,6 +334,10 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	/* This end holds at most nb_desc slots of the window's ring. */
 	q->limit = RTE_MIN((uint32_t)nb_desc, q->ring_size);
 	q->nt_min = cxlmem_nt_min(pi->nt_store, pi->params.coherence == CXLMEM_COHERENCE_FLUSH);
+	/* A port-level offload (tx_queue_offload_capa is 0): ethdev passes
+	 * only queue-level ones in conf (rte_eth_tx_queue_setup()). */
+	q->fast_free = ((dev->data->dev_conf.txmode.offloads | (conf ? conf->offloads : 0)) &
+			RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].prod, __ATOMIC_RELAXED);
 	/* Assume full: the first burst reads the receiver's cons. */
 	q->peer_cons = q->head - q->ring_size;
