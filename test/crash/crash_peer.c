@@ -18,7 +18,13 @@
  *   start T life=N           port started
  *   up T restarts=R          link up (R: peer restarts counted so far)
  *   down T
- *   first-rx T tag=R life=N  first frame received from a peer life, and its tag
+ *   first-rx T tag=R life=N queue=Q seq=S
+ *                            first frame received from a peer life, its tag,
+ *                            queue and sequence number
+ *   retag T life=N from=R to=R2 s0=A e0=B ...
+ *                            the restart count grew while this round sent:
+ *                            frames [sQ, eQ) of each queue Q carry R but
+ *                            may have entered the new peer's ring
  *   tick T rx=.. tx=.. viol=..  every 100 ms: proof of life
  *   violation T kind=.. ...
  *   stall T ms=M             on SIGUSR1: the EAL alarm thread (heartbeat,
@@ -68,6 +74,10 @@ struct cp_hdr {
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t stall_req;
 static uint32_t stall_ms = 1500;
+/* Test hook (--count-delay-us): a sleep between reading the restart count
+ * and the round's bursts, widening the window in which a resync lands
+ * between the two (see "retag"). */
+static uint32_t count_delay_us;
 
 static void
 on_term(int sig)
@@ -254,6 +264,7 @@ main(int argc, char **argv)
 		{ "devargs", required_argument, NULL, 'd' },
 		{ "stall-ms", required_argument, NULL, 's' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "count-delay-us", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -266,13 +277,15 @@ main(int argc, char **argv)
 		case 'd': extra = optarg; break;
 		case 's': stall_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'H': hold_n = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'D': count_delay_us = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: role = NULL; optind = argc; break;
 		}
 	}
 	if (role == NULL || path == NULL || life == 0 || nq < 1 || nq > MAX_Q ||
 	    hold_n > MAX_HOLD - 1) {
 		fprintf(stderr, "usage: crash_peer --role host|device --path FILE --life N "
-			"[--queues 1-4] [--devargs K=V,...] [--hold 0-63] [-- EAL args]\n");
+			"[--queues 1-4] [--devargs K=V,...] [--hold 0-63] [--count-delay-us N] "
+			"[-- EAL args]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -323,7 +336,7 @@ main(int argc, char **argv)
 	while (!quit) {
 		struct rte_eth_link l;
 		struct rte_mbuf *pkts[BURST];
-		uint64_t restarts, t;
+		uint64_t restarts, t, seq0[MAX_Q];
 		uint16_t n, k;
 
 		/* Link first, then the restart count: a link seen up was resynced
@@ -336,6 +349,8 @@ main(int argc, char **argv)
 		}
 		rte_eth_link_get_nowait(port, &l);
 		restarts = xstat(port, "peer_restarts");
+		if (count_delay_us != 0 && link)
+			rte_delay_us_sleep(count_delay_us);
 		t = now_ns();
 		if (l.link_status != link) {
 			link = l.link_status;
@@ -344,6 +359,7 @@ main(int argc, char **argv)
 			else
 				printf("down %" PRIu64 "\n", t);
 		}
+		memcpy(seq0, tx_seq, sizeof(seq0));
 		for (q = 0; q < nq; q++) {
 			/* Receive: check life, epoch and sequence. */
 			n = rte_eth_rx_burst(port, q, pkts, BURST);
@@ -366,12 +382,16 @@ main(int argc, char **argv)
 					       max_life, h.seq);
 				} else {
 					if (h.life > cur_life) {
-						/* A new peer life: remember the restart count. */
+						/* A new peer life: remember the restart count,
+						 * read now: the count read at the top of the
+						 * round may predate the resync that let this
+						 * life's frames in (it is counted first). */
 						cur_life = h.life;
 						max_life = h.life;
-						rx_life_restarts = restarts;
-						printf("first-rx %" PRIu64 " tag=%" PRIu64 " life=%u\n",
-						       now_ns(), h.restarts, h.life);
+						rx_life_restarts = xstat(port, "peer_restarts");
+						printf("first-rx %" PRIu64 " tag=%" PRIu64 " life=%u "
+						       "queue=%u seq=%" PRIu64 "\n", now_ns(),
+						       h.restarts, h.life, q, h.seq);
 					} else if (restarts > rx_life_restarts) {
 						violations++;
 						printf("violation %" PRIu64 " kind=stale-epoch queue=%u "
@@ -432,6 +452,24 @@ main(int argc, char **argv)
 			rte_pktmbuf_free_bulk(pkts + n, (unsigned int)(k - n));
 			tx_seq[q] += n;
 			tx_total += n;
+		}
+		/* The restart count read above may have grown while this round
+		 * sent: a link that never looked down (our control thread held
+		 * up) resyncs with the new peer between the read and a burst,
+		 * whose frames then enter the new peer's ring with the old
+		 * count. net_cxlmem counts the restart before it resyncs, so a
+		 * second read after the bursts catches it; say which frames
+		 * carry the old count legitimately. */
+		if (link && memcmp(seq0, tx_seq, sizeof(seq0)) != 0) {
+			uint64_t after = xstat(port, "peer_restarts");
+
+			if (after != restarts) {
+				printf("retag %" PRIu64 " life=%u from=%" PRIu64 " to=%" PRIu64, now_ns(),
+				       life, restarts, after);
+				for (q = 0; q < nq; q++)
+					printf(" s%u=%" PRIu64 " e%u=%" PRIu64, q, seq0[q], q, tx_seq[q]);
+				printf("\n");
+			}
 		}
 		/* Leave the CPU to the control threads (heartbeat, link check)
 		 * now and then: with two peers on a small machine a pure busy
