@@ -135,11 +135,14 @@ static inline void cxlmem_wb_line(const volatile void *p) { cxlmem_hw_wb_line(p)
 static inline void cxlmem_inv_line(const volatile void *p) { cxlmem_hw_inv_line(p); }
 #endif
 
+/** Address of the cache line that holds p (maintenance is per line). */
+#define CXLMEM_LINE_OF(p) ((uintptr_t)(p) & ~(uintptr_t)(CXLMEM_LINE - 1))
+
 /** Write back every line of [p, p + len). */
 static inline void
 cxlmem_wb_range(const volatile void *p, size_t len)
 {
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CXLMEM_LINE - 1);
+	uintptr_t a = CXLMEM_LINE_OF(p);
 	uintptr_t end = (uintptr_t)p + len;
 
 	for (; a < end; a += CXLMEM_LINE)
@@ -150,7 +153,7 @@ cxlmem_wb_range(const volatile void *p, size_t len)
 static inline void
 cxlmem_inv_range(const volatile void *p, size_t len)
 {
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CXLMEM_LINE - 1);
+	uintptr_t a = CXLMEM_LINE_OF(p);
 	uintptr_t end = (uintptr_t)p + len;
 
 	for (; a < end; a += CXLMEM_LINE)

@@ -64,8 +64,6 @@
 #define MAX_RX_SEGS 512u
 /** Longest header a segmented frame may repeat (l2 + l3 + l4). */
 #define MAX_HDR 256u
-/** The cache line that holds p (coherence=flush maintenance is per line). */
-#define LINE_OF(p) ((uintptr_t)(p) & ~(uintptr_t)(CXLMEM_LINE - 1))
 
 /* ---- writing a frame into the window --------------------------------------- */
 
@@ -586,7 +584,7 @@ cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t co
 		/* coherence=flush: a descriptor past the burst's fresh ones
 		 * is invalidated before it is read, its line once. */
 		if (flush && n >= fresh &&
-		    LINE_OF(&r->desc[slot & q->mask]) != LINE_OF(inv_done)) {
+		    CXLMEM_LINE_OF(&r->desc[slot & q->mask]) != CXLMEM_LINE_OF(inv_done)) {
 			inv_done = &r->desc[slot & q->mask];
 			cxlmem_inv_line(inv_done);
 			cxlmem_mfence();

@@ -77,9 +77,10 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	uint32_t head, free_slots, max_frame, one_slot;
 	uint64_t bytes = 0, wbytes = 0;
 	uint32_t sent = 0;
-	uint64_t not_direct = 0;
 	uint16_t i;
-	bool refreshed = false, nt_used = false, slow = false;
+	/* free_each: a frame of the burst needs rte_pktmbuf_free_bulk()'s
+	 * per-mbuf work (a chain, a refusal, an attached mbuf). */
+	bool refreshed = false, nt_used = false, free_each = false;
 
 	if (unlikely(!rte_spinlock_trylock(&q->lock)))
 		return 0; /* the link control thread is resetting this ring */
@@ -117,7 +118,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
 		/* An attached mbuf must be detached to be freed, whatever
 		 * the application promised (fast free below). */
-		not_direct |= m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
+		free_each |= (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) != 0;
 
 		/* data_len == pkt_len: never copy bytes the mbuf does not hold. */
 		if (likely(m->nb_segs == 1 && m->data_len == len && len - 1 < one_slot &&
@@ -146,7 +147,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 			uint64_t fbytes;
 			int n;
 
-			slow = true; /* chains and refusals: freed segment by segment */
+			free_each = true;
 			n = cxlmem_tx_frame(q, r, m, head, free_slots, max_frame, flush, &frames,
 					    &fbytes);
 			if (n == -ENOSPC && !refreshed) {
@@ -222,7 +223,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	 * application's promise, rte_ethdev.h) single-segment direct mbufs go
 	 * back to their pool in one call, as free_bulk would after its
 	 * per-mbuf checks. */
-	if (q->fast_free && !slow && not_direct == 0 && i != 0)
+	if (q->fast_free && !free_each && i != 0)
 		rte_mempool_put_bulk(bufs[0]->pool, (void **)bufs, i);
 	else
 		rte_pktmbuf_free_bulk(bufs, i);

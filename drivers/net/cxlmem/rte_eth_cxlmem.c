@@ -336,7 +336,7 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->nt_min = cxlmem_nt_min(pi->nt_store, pi->params.coherence == CXLMEM_COHERENCE_FLUSH);
 	/* A port-level offload (tx_queue_offload_capa is 0): ethdev passes
 	 * only queue-level ones in conf (rte_eth_tx_queue_setup()). */
-	q->fast_free = ((dev->data->dev_conf.txmode.offloads | (conf ? conf->offloads : 0)) &
+	q->fast_free = ((dev->data->dev_conf.txmode.offloads | conf->offloads) &
 			RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].prod, __ATOMIC_RELAXED);
 	/* Assume full: the first burst reads the receiver's cons. */
