@@ -1302,7 +1302,7 @@ static void
 test_bad_metadata(void)
 {
 	struct cxlmem_geometry g;
-	struct cxlmem_offload bad[4];
+	struct cxlmem_offload bad[5];
 	char path[300];
 	uint16_t h, d;
 	uint8_t *map;
@@ -1334,6 +1334,7 @@ test_bad_metadata(void)
 	bad[3].gso_type = CXLMEM_GSO_TCPV4;          /* hdr_len beyond the frame */
 	bad[3].hdr_len = 200;
 	bad[3].gso_size = 1448;
+	bad[4].reserved[5] = 1;                      /* reserved bytes not zero */
 	{
 		uint8_t *ring = map + cxlmem_ring_offset(&g, 0, CXLMEM_DIR_H2D);
 		uint32_t *prodp = (uint32_t *)ring;
@@ -1343,11 +1344,11 @@ test_bad_metadata(void)
 		uint16_t tag = (uint16_t)dc->epoch;
 
 		prod = __atomic_load_n(prodp, __ATOMIC_ACQUIRE);
-		for (k = 0; k < 5; k++) {
+		for (k = 0; k < 6; k++) {
 			uint8_t *slot = ring + g.buf_offset + (size_t)(prod & 63) * 2048;
 			uint32_t flen = 16 + 100;
 
-			if (k < 4)
+			if (k < RTE_DIM(bad))
 				memcpy(slot, &bad[k], 16);
 			else
 				memset(slot, 0, 16); /* good: no offload at all */
@@ -1361,7 +1362,8 @@ test_bad_metadata(void)
 	}
 	k = recv_all(d, got, RTE_DIM(got));
 	CHECK(k == 1 && got[0]->pkt_len == 100, "%u frames delivered, expected the one good one", k);
-	CHECK(xstat(d, "rx_bad_offload") == 4, "rx_bad_offload %" PRIu64, xstat(d, "rx_bad_offload"));
+	CHECK(xstat(d, "rx_bad_offload") == RTE_DIM(bad), "rx_bad_offload %" PRIu64,
+	      xstat(d, "rx_bad_offload"));
 	while (k > 0)
 		rte_pktmbuf_free(got[--k]);
 	munmap(map, g.window_bytes);
@@ -1871,6 +1873,272 @@ out:
 	unlink(args);
 }
 
+/* ---- refusals and zero-copy lifecycle ------------------------------------- */
+
+/*
+ * A frame that needs more slots than the TX queue may ever hold is refused
+ * (counted in tx_too_long, its mbuf freed), never left as "ring full": the
+ * queue keeps sending. Cases: a 9000-byte frame with bsize=256 and a
+ * 32-descriptor queue (36 slots); a TSO frame segmented here (the peer
+ * takes no GSO) into more segments than a 64-descriptor queue holds.
+ */
+static void
+test_tx_never_fits(void)
+{
+	struct rte_eth_conf conf = { .rxmode = { .mtu = 9000, .offloads = RTE_ETH_RX_OFFLOAD_SCATTER },
+				     .txmode = { .offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO |
+						 RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+						 RTE_ETH_TX_OFFLOAD_TCP_CKSUM } };
+	unsigned int in_use0, i;
+	struct rte_mbuf *m;
+	uint16_t h, d;
+
+	CHECK(pair_up("nf", "size=8M,bsize=256", "", 1, 1, 9000, 9000, &h, &d) == 0,
+	      "never fits: pair up");
+	CHECK(rte_eth_dev_stop(h) == 0 && rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+	      rte_eth_tx_queue_setup(h, 0, 32, rte_socket_id(), NULL) == 0 &&
+	      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, big_pool) == 0 &&
+	      rte_eth_dev_start(h) == 0 && wait_link(h, d, 1, 2000),
+	      "never fits: host with a 32-descriptor TX queue");
+	in_use0 = rte_mempool_in_use_count(big_pool);
+	m = make_frame_from(big_pool, 9000, 1, 0, 10000);
+	CHECK(m != NULL && rte_eth_tx_burst(h, 0, &m, 1) == 1,
+	      "never fits: a 9000-byte frame (36 slots of 256 B, queue of 32) not taken");
+	CHECK(xstat(h, "tx_too_long") == 1, "never fits: tx_too_long %" PRIu64,
+	      xstat(h, "tx_too_long"));
+	CHECK(rte_mempool_in_use_count(big_pool) == in_use0, "never fits: the refused mbuf was kept");
+	zc_send(h, 10, 200, 2);
+	CHECK(drain(d, 0, NULL) == 10, "never fits: the queue still sends after the refusal");
+
+	/* 30000 bytes at MSS 200: 150 segments for a 64-descriptor queue. */
+	CHECK(rte_eth_dev_stop(h) == 0 &&
+	      rte_eth_tx_queue_setup(h, 0, 64, rte_socket_id(), NULL) == 0 &&
+	      rte_eth_dev_start(h) == 0 && wait_link(h, d, 1, 2000),
+	      "never fits: host with a 64-descriptor TX queue");
+	m = make_tcp(false, 30000, 200, RTE_MBUF_F_TX_TCP_SEG, 1);
+	CHECK(m != NULL && rte_eth_tx_burst(h, 0, &m, 1) == 1,
+	      "never fits: a TSO frame of 150 segments (queue of 64) not taken");
+	CHECK(xstat(h, "tx_too_long") == 1, "never fits: tx_too_long %" PRIu64 " after TSO",
+	      xstat(h, "tx_too_long"));
+	m = make_tcp(false, 6000, 200, RTE_MBUF_F_TX_TCP_SEG, 1);
+	CHECK(m != NULL && rte_eth_tx_burst(h, 0, &m, 1) == 1, "never fits: 30 segments sent");
+	for (i = 0; i < 1000 && drain(d, 0, NULL) == 0; i++)
+		;
+	CHECK(rte_mempool_in_use_count(big_pool) == in_use0, "never fits: mbufs kept after TSO");
+	pair_down("nf", h, d);
+}
+
+/*
+ * A TSO request whose payload fits one segment goes as a plain checksum
+ * offload; its TCP field then needs the pseudo-header sum with the L4
+ * length, not TSO's seed without it. To a receiver without checksum
+ * offload the frame arrives with a full, valid checksum; to one with LRO
+ * it arrives partial (RX_L4_CKSUM_NONE) with the checksum-offload seed.
+ */
+static void
+test_tso_one_segment(void)
+{
+	unsigned int v, lro;
+
+	for (lro = 0; lro < 2; lro++) {
+		for (v = 0; v < 2; v++) {
+			const bool v6 = v == 1;
+			struct rte_eth_conf conf = { .rxmode = { .mtu = 1500 } };
+			struct rte_mbuf *m, *got[4];
+			unsigned int n;
+			uint16_t h, d;
+
+			CHECK(pair_up("ts", "size=8M", "", 1, 1, 1500, 1500, &h, &d) == 0,
+			      "tso one segment: pair up");
+			conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+					       RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+					       RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+			CHECK(rte_eth_dev_stop(h) == 0 && rte_eth_dev_configure(h, 1, 1, &conf) == 0 &&
+			      rte_eth_tx_queue_setup(h, 0, 0, rte_socket_id(), NULL) == 0 &&
+			      rte_eth_rx_queue_setup(h, 0, 0, rte_socket_id(), NULL, big_pool) == 0 &&
+			      rte_eth_dev_start(h) == 0, "tso one segment: host");
+			memset(&conf, 0, sizeof(conf));
+			conf.rxmode.mtu = 1500;
+			if (lro) {
+				conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_TCP_LRO |
+						       RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+						       RTE_ETH_RX_OFFLOAD_SCATTER;
+				conf.rxmode.max_lro_pkt_size = 65535;
+			}
+			CHECK(rte_eth_dev_stop(d) == 0 && rte_eth_dev_configure(d, 1, 1, &conf) == 0 &&
+			      rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, big_pool) == 0 &&
+			      rte_eth_tx_queue_setup(d, 0, 0, rte_socket_id(), NULL) == 0 &&
+			      rte_eth_dev_start(d) == 0 && wait_link(h, d, 1, 2000),
+			      "tso one segment: device");
+			rte_delay_us_sleep(30 * 1000); /* the host reads what the device takes */
+			m = make_tcp(v6, 1000, 1448, RTE_MBUF_F_TX_TCP_SEG |
+				     (v6 ? 0 : RTE_MBUF_F_TX_IP_CKSUM), 7);
+			CHECK(m != NULL && rte_eth_tx_burst(h, 0, &m, 1) == 1, "tso one segment: tx");
+			n = recv_all(d, got, RTE_DIM(got));
+			CHECK(n == 1, "tso one segment: %u frames", n);
+			if (n == 1 && !lro) {
+				CHECK(check_tcp(got[0], v6, 7, true) == 1000,
+				      "tso one segment, %s, completed by the sender: checksum or "
+				      "payload wrong", v6 ? "IPv6" : "IPv4");
+			} else if (n == 1) {
+				const uint8_t *p = rte_pktmbuf_mtod(got[0], const uint8_t *);
+				const void *ip = p + RTE_ETHER_HDR_LEN;
+				const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)
+					(p + RTE_ETHER_HDR_LEN + (v6 ? 40 : 20));
+				uint16_t want = v6 ? rte_ipv6_phdr_cksum(ip, 0) :
+						     rte_ipv4_phdr_cksum(ip, 0);
+
+				CHECK((got[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+				      RTE_MBUF_F_RX_L4_CKSUM_NONE && th->cksum == want,
+				      "tso one segment, %s, partial: seed %#x, expected %#x",
+				      v6 ? "IPv6" : "IPv4", th->cksum, want);
+			}
+			while (n > 0)
+				rte_pktmbuf_free(got[--n]);
+			pair_down("ts", h, d);
+		}
+	}
+}
+
+/*
+ * zerocopy=rx: an RX queue set up again while the application still holds
+ * zero-copy mbufs of the old one keeps their slots: the peer's next frames
+ * fill the ring around them, never over them.
+ */
+static void
+test_zerocopy_requeue(void)
+{
+	static struct rte_mbuf *held[600];
+	unsigned int i, got;
+	uint16_t h, d;
+
+	CHECK(pair_up("zq", "size=32M", "zerocopy=rx", 1, 1, 1500, 1500, &h, &d) == 0,
+	      "zero-copy requeue: pair up");
+	zc_send(h, 10, 1000, 1);
+	got = zc_recv(d, held, 10, 1000, 1);
+	CHECK(got == 10 && RTE_MBUF_HAS_EXTBUF(held[0]), "zero-copy requeue: 10 lent frames");
+	CHECK(rte_eth_dev_stop(d) == 0 &&
+	      rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, big_pool) == 0 &&
+	      rte_eth_dev_start(d) == 0 && wait_link(h, d, 1, 2000),
+	      "zero-copy requeue: RX queue set up again with mbufs held");
+	/* The rest of the ring flows around the held slots (cons stays below
+	 * the oldest of them: 1014 more frames at most). */
+	for (i = 0; i < 1000; i += 250) {
+		unsigned int k = zc_recv(d, held + 10, (zc_send(h, 250, 1500, 100 + i), 250), 1500,
+					 100 + i);
+
+		CHECK(k == 250, "zero-copy requeue: %u of 250 frames", k);
+		while (k > 0)
+			rte_pktmbuf_free(held[10 + --k]);
+	}
+	CHECK(xstat(d, "rx_stale_dropped") == 0, "zero-copy requeue: %" PRIu64 " frames taken "
+	      "as stale", xstat(d, "rx_stale_dropped"));
+	/* 24 more: 14 slots are left before the held ones; the peer must
+	 * not get the other 10, which would land on the held slots. */
+	{
+		struct rte_mbuf *more[24];
+		unsigned int sent = 0, tries;
+
+		for (i = 0; i < RTE_DIM(more); i++)
+			more[i] = make_frame(1500, 7000 + i, 0, 10000);
+		for (tries = 0; tries < 100 && sent < RTE_DIM(more); tries++) {
+			sent += rte_eth_tx_burst(h, 0, more + sent, (uint16_t)(RTE_DIM(more) - sent));
+			rte_delay_us_sleep(1000);
+		}
+		for (i = sent; i < RTE_DIM(more); i++)
+			rte_pktmbuf_free(more[i]);
+		CHECK(sent == 14, "zero-copy requeue: the peer sent %u of 24 frames into a ring "
+		      "with 14 free slots", sent);
+	}
+	for (i = 0; i < got; i++) {
+		CHECK(check_frame(held[i], 1000, 1 + i, 0),
+		      "zero-copy requeue: held frame %u overwritten by the peer", i);
+		rte_pktmbuf_free(held[i]);
+	}
+	CHECK(drain(d, 0, NULL) == 14, "zero-copy requeue: the last 14 frames");
+	CHECK(xstat(d, "rx_zerocopy_slots_out") == 0, "zero-copy requeue: %" PRIu64 " slots out",
+	      xstat(d, "rx_zerocopy_slots_out"));
+	zc_send(h, 100, 1500, 8000);
+	CHECK(drain(d, 0, NULL) == 100, "zero-copy requeue: the ring flows after the frees");
+	pair_down("zq", h, d);
+}
+
+/*
+ * zerocopy=rx, coherence=flush: the application may write anywhere in a
+ * lent buffer (here it appends past the frame); the free writes back and
+ * drops every line of the slot, so none of them is later written over the
+ * peer's next frame in that slot. Under the stale-read injector a missing
+ * line shows as corrupt frames.
+ */
+static void
+test_zerocopy_app_writes(void)
+{
+	static struct rte_mbuf *held[BURST];
+	unsigned int i, round, bad = 0;
+	uint16_t h, d;
+
+	if (strstr(extra_devargs, "coherence=flush") == NULL)
+		return;
+	CHECK(pair_up("zw", "size=32M", "zerocopy=rx", 1, 1, 1500, 1500, &h, &d) == 0,
+	      "zero-copy app writes: pair up");
+	/* Every slot once with a 300-byte frame the application extends by
+	 * 600 bytes; then every slot with 1400-byte frames. */
+	for (round = 0; round < 2; round++) {
+		const uint32_t len = round == 0 ? 300 : 1400;
+
+		for (i = 0; i < 1024; i += BURST) {
+			unsigned int k = zc_recv(d, held, (zc_send(h, BURST, len, i), BURST), len, i);
+
+			bad += k != BURST;
+			while (k > 0) {
+				struct rte_mbuf *m = held[--k];
+				char *tail = round == 0 ? rte_pktmbuf_append(m, 600) : NULL;
+
+				if (tail != NULL)
+					memset(tail, 0xa5, 600);
+				rte_pktmbuf_free(m);
+			}
+		}
+	}
+	CHECK(bad == 0, "zero-copy app writes: %u bursts short", bad);
+	pair_down("zw", h, d);
+}
+
+/*
+ * zerocopy=rx needs the free callback of each mbuf; a mempool of pinned
+ * external buffers (rte_pktmbuf_pool_create_extbuf()) never calls it, so
+ * its queue setup is refused, with a message.
+ */
+static void
+test_zerocopy_pinned_pool(void)
+{
+	struct rte_pktmbuf_extmem ext = { .elt_size = 2048 + RTE_PKTMBUF_HEADROOM,
+					  .buf_len = 64 * (2048 + RTE_PKTMBUF_HEADROOM) };
+	struct rte_mempool *pinned;
+	uint16_t h, d;
+
+	ext.buf_ptr = rte_malloc("pinned", ext.buf_len, RTE_CACHE_LINE_SIZE);
+	CHECK(ext.buf_ptr != NULL, "pinned pool: memory");
+	if (ext.buf_ptr == NULL)
+		return;
+	ext.buf_iova = rte_malloc_virt2iova(ext.buf_ptr);
+	pinned = rte_pktmbuf_pool_create_extbuf("pinned", 63, 0, 0, ext.elt_size,
+						rte_socket_id(), &ext, 1);
+	CHECK(pinned != NULL, "pinned pool: %s", rte_strerror(rte_errno));
+	CHECK(pair_up("zp", "size=8M", "zerocopy=rx", 1, 1, 1500, 1500, &h, &d) == 0,
+	      "pinned pool: pair up");
+	if (pinned != NULL) {
+		CHECK(rte_eth_dev_stop(d) == 0 &&
+		      rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, pinned) == -EINVAL,
+		      "pinned pool: zerocopy=rx queue setup with pinned external buffers accepted");
+		CHECK(rte_eth_rx_queue_setup(d, 0, 0, rte_socket_id(), NULL, big_pool) == 0 &&
+		      rte_eth_dev_start(d) == 0, "pinned pool: an ordinary pool after the refusal");
+	}
+	pair_down("zp", h, d);
+	rte_mempool_free(pinned);
+	rte_free(ext.buf_ptr);
+}
+
 static void
 test_zerocopy_held_at_close(void)
 {
@@ -1885,6 +2153,10 @@ test_zerocopy_held_at_close(void)
 	CHECK(check_frame(m, 1000, 1, 0), "the held frame after close");
 	rte_pktmbuf_free(m);
 }
+
+/* CXLMEM_TEST_ONLY=test_name runs that case alone (after the common set-up). */
+static const char *only;
+#define RUN(t, ...) do { if (only == NULL || strcmp(only, #t) == 0) t(__VA_ARGS__); } while (0)
 
 int
 main(int argc, char **argv)
@@ -1933,6 +2205,7 @@ main(int argc, char **argv)
 
 	stale_injected = getenv("CXLMEM_STALE_INJECT") != NULL &&
 			 strcmp(getenv("CXLMEM_STALE_INJECT"), "1") == 0;
+	only = getenv("CXLMEM_TEST_ONLY");
 	extra = getenv("CXLMEM_TEST_DEVARGS");
 	if (extra != NULL)
 		extra_devargs = extra;
@@ -1957,27 +2230,32 @@ main(int argc, char **argv)
 		rte_delay_us_sleep(1000);
 	CHECK(lsc_events[host] >= 1 && lsc_events[dev] >= 1, "LSC events at link up");
 
-	test_traffic(host, dev);
-	test_ring_full(host, dev);
-	test_jumbo_alone(host, dev);
-	test_restart(host, dev);
-	test_refusals();
-	test_tx_lying_length(host, dev);
-	test_link_speed(host);
-	test_stats_reset_race(host, dev);
-	test_frame_limits();
-	test_small_window();
-	test_peer_queues();
-	test_desc_counts();
-	test_superblock_flip();
-	test_tso();
-	test_csum();
-	test_bad_metadata();
-	test_peer_version();
-	test_zerocopy();
-	test_scatter_rule();
-	test_rx_intr();
-	test_fast_free();
+	RUN(test_traffic, host, dev);
+	RUN(test_ring_full, host, dev);
+	RUN(test_jumbo_alone, host, dev);
+	RUN(test_restart, host, dev);
+	RUN(test_refusals);
+	RUN(test_tx_lying_length, host, dev);
+	RUN(test_link_speed, host);
+	RUN(test_stats_reset_race, host, dev);
+	RUN(test_frame_limits);
+	RUN(test_small_window);
+	RUN(test_peer_queues);
+	RUN(test_desc_counts);
+	RUN(test_superblock_flip);
+	RUN(test_tso);
+	RUN(test_csum);
+	RUN(test_bad_metadata);
+	RUN(test_peer_version);
+	RUN(test_zerocopy);
+	RUN(test_scatter_rule);
+	RUN(test_rx_intr);
+	RUN(test_fast_free);
+	RUN(test_tx_never_fits);
+	RUN(test_tso_one_segment);
+	RUN(test_zerocopy_requeue);
+	RUN(test_zerocopy_app_writes);
+	RUN(test_zerocopy_pinned_pool);
 
 	/* Callbacks are the application's to remove (ethdev keeps them). */
 	rte_eth_dev_callback_unregister(host, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL);

@@ -317,7 +317,6 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	r->q.max_frame = CXLMEM_MAX_FRAME_LEN;
 	r->q.enabled = true;
 	r->q.peer_polls = true;
-	rte_spinlock_init(&r->q.lock);
 }
 
 static void

@@ -150,7 +150,8 @@ struct cxlmem_queue_stats {
 	uint64_t ring_full;     /**< TX: frames not sent because the ring was full */
 	uint64_t nombuf;        /**< RX: mbuf allocation failures */
 	uint64_t bad_index;     /**< peer index outside the ring, refused */
-	uint64_t stale;         /**< RX: frames tagged for another epoch, dropped */
+	uint64_t stale;         /**< RX: frames of an earlier life of either end, dropped
+				 *   (tagged for another epoch, or below a resync) */
 	uint64_t too_long;      /**< RX: frames above the configured MTU, dropped;
 				 *   TX: frames above our or the peer's limit, refused */
 	uint64_t peer_idle;     /**< TX: frames refused because the peer does not poll this queue */
@@ -183,8 +184,8 @@ struct cxlmem_zc_slot {
 	/** coherence=flush: the callback writes the slot's lines back (the
 	 *  application may have written them) before returning it. */
 	uint8_t flush;
-	uint16_t off;           /**< first byte handed over in the slot */
-	uint32_t len;           /**< bytes handed over from off */
+	uint32_t buf_size;      /**< bytes of the slot, all of which the callback
+				 *   writes back in coherence=flush */
 };
 
 /**
@@ -199,8 +200,33 @@ struct cxlmem_zc {
 	uint32_t out;           /**< slots lent now (receiver only) */
 	uint32_t limit;         /**< most slots lent at once; beyond, frames are copied */
 	uint32_t tail;          /**< oldest slot not yet returned: the cons we publish */
+	uint32_t size;          /**< entries of slot[] and shinfo[]: the ring size */
+	uint32_t kept_head;     /**< the read index of a released queue that kept this
+				 *   state (pmd_internals.zc_kept) */
 	struct cxlmem_zc_slot *slot;            /**< ring_size entries */
 	struct rte_mbuf_ext_shared_info *shinfo; /**< ring_size entries */
+};
+
+/**
+ * What the control thread (the link check on the EAL alarm thread, and the
+ * control ops) asks of a queue's burst: the burst alone writes its queue
+ * state, and applies these values at its next call (cxlmem_queue_sync()).
+ * Written under pi->ctrl_lock as a sequence count: seq is odd while the
+ * writer is between cxlmem_post_begin() and cxlmem_post_end(); a reader
+ * that sees seq even and unchanged across its copy has a consistent copy,
+ * and otherwise tries again at its next burst (it never waits).
+ */
+struct cxlmem_queue_post {
+	uint32_t seq;           /**< odd while being written; +2 per post */
+	uint32_t resyncs;       /**< resyncs asked; a change asks the burst to resync */
+	uint32_t drop_to;       /**< RX resync: the peer's prod when its new life was
+				 *   seen; the frames below it are of an earlier life */
+	uint16_t epoch_tag;     /**< TX: peer epoch acked; RX: our epoch (low 16 bits) */
+	uint8_t enabled;        /**< TX: link up; RX: synchronised */
+	uint8_t peer_polls;     /**< TX: the peer polls this ring */
+	uint8_t peer_sleeps;    /**< TX: the peer may sleep on this ring (doorbells) */
+	uint32_t offloads;      /**< TX: CXLMEM_RXO_* the peer accepts */
+	uint32_t max_gso;       /**< TX: longest GSO frame the peer takes, 0 = none */
 };
 
 /**
@@ -209,6 +235,10 @@ struct cxlmem_zc {
  * processes: it holds no pointer into the window, whose address differs
  * per process; the burst finds the ring through its own process's
  * pmd_process_private (cxlmem_queue_ring()).
+ *
+ * One writer: everything but `post` and `max_frame` is written by the burst
+ * (and by queue setup, when no burst runs: ethdev's rule). The control
+ * thread only posts (struct cxlmem_queue_post); no lock is taken in a burst.
  */
 struct cxlmem_queue {
 	/* Hot, read-mostly. */
@@ -220,7 +250,9 @@ struct cxlmem_queue {
 	uint32_t limit;                 /**< TX: most slots this end may hold
 					 *   (nb_desc of queue setup, at most ring_size) */
 	uint32_t max_frame;             /**< RX: longest frame accepted (configured MTU);
-					 *   TX: longest frame sent (ours and the peer's) */
+					 *   TX: longest frame sent (ours and the peer's).
+					 *   Written by the control thread, one atomic
+					 *   store: either value is a limit this end took */
 	uint32_t max_gso;               /**< RX: longest GSO frame accepted (LRO), 0 = none;
 					 *   TX: longest GSO frame the peer takes, 0 = none */
 	uint32_t offloads;              /**< RX: CXLMEM_QRX_* reporting this queue does;
@@ -230,10 +262,13 @@ struct cxlmem_queue {
 	uint16_t mbuf_room;             /**< RX: data room of the mempool's mbufs */
 	uint16_t epoch_tag;             /**< TX: peer epoch acked; RX: our epoch (low 16 bits) */
 	uint8_t dir;                    /**< enum cxlmem_dir of the ring */
-	bool enabled;                   /**< TX: link up; RX: synchronised (under lock) */
-	bool peer_polls;                /**< TX: the peer polls this ring (under lock) */
+	bool tx;                        /**< a TX queue (we send on the ring) */
+	bool enabled;                   /**< TX: link up; RX: synchronised */
+	bool peer_polls;                /**< TX: the peer polls this ring */
 	bool peer_sleeps;               /**< TX: the peer may sleep on this ring and ask for
 					 *   a doorbell (ctrl.flags), and we can ring one */
+	uint32_t post_seen;             /**< post.seq last applied */
+	uint32_t resyncs_seen;          /**< post.resyncs last applied */
 	uint32_t intr_arm;              /**< RX: the intr_arm value we published last */
 	uint32_t rung;                  /**< TX: the peer's last intr_arm we rang for */
 	bool ring_lost_said;            /**< TX: a lost doorbell was logged */
@@ -246,20 +281,38 @@ struct cxlmem_queue {
 	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
 					 *   refcnt 1, nb_segs 1, port), one store */
 	struct cxlmem_zc *zc;           /**< RX with zerocopy=rx, else NULL */
-	/*
-	 * Serialises the burst function with the link control thread, which
-	 * resets indexes on a peer restart. The burst only try-locks it: a
-	 * burst that loses the race returns 0 instead of waiting.
-	 */
-	rte_spinlock_t lock;
+
+	/** Posted by the control thread, on a line of its own. */
+	struct cxlmem_queue_post post __rte_cache_aligned;
 
 	/** Written only by the lcore that polls this queue. */
-	struct cxlmem_queue_stats st;
+	struct cxlmem_queue_stats st __rte_cache_aligned;
 	/** st at the last stats reset; written only by the control path
 	 *  (counters are reported as st - base, so a reset never races the
 	 *  lcore's updates). */
 	struct cxlmem_queue_stats base;
 } __rte_cache_aligned;
+
+/* Writer side of struct cxlmem_queue_post (pi->ctrl_lock held). */
+static inline void
+cxlmem_post_begin(struct cxlmem_queue *q)
+{
+	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELAXED);
+	/* The odd count before any field store: a reader that sees a new
+	 * field also sees the count move (and drops its copy). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/** Set field f of q's post to v, between cxlmem_post_begin() and _end(). */
+#define CXLMEM_POST(q, f, v) __atomic_store_n(&(q)->post.f, (v), __ATOMIC_RELAXED)
+
+static inline void
+cxlmem_post_end(struct cxlmem_queue *q)
+{
+	/* Release: the fields before the even count; pairs with the acquire
+	 * load of seq in cxlmem_queue_sync(). */
+	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELEASE);
+}
 
 /** cxlmem_queue.offloads of an RX queue: what the application enabled. */
 #define CXLMEM_QRX_L4_CKSUM 0x01u /**< report L4 checksum status (TCP/UDP_CKSUM) */
@@ -316,14 +369,16 @@ struct pmd_internals {
 					 *   intr_conf.rxq): we publish CXLMEM_CTRL_F_RX_INTR */
 	bool peer_version_logged;       /**< a peer of another layout version was logged */
 	bool zc_held;                   /**< zero-copy mbufs outlived their queue: keep the window */
+	/** Zero-copy state of an RX queue released while the application
+	 *  held some of its mbufs: the next setup of that queue takes it over
+	 *  (the held slots stay out of the peer's reach), close keeps it. */
+	struct cxlmem_zc *zc_kept[CXLMEM_MAX_QUEUES];
 	uint8_t peer_coherence;         /**< the peer's published coherence mode */
 	uint64_t peer_restarts;
 	uint64_t link_flaps;
-	uint64_t stale_dropped;         /**< frames of a previous peer life dropped at resync */
 	/* Snapshots of the port counters at the last stats reset. */
 	uint64_t base_peer_restarts;
 	uint64_t base_link_flaps;
-	uint64_t base_stale_dropped;
 
 	struct cxlmem_queue *rxq[CXLMEM_MAX_QUEUES];
 	struct cxlmem_queue *txq[CXLMEM_MAX_QUEUES];
@@ -396,9 +451,9 @@ void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
 void cxlmem_ctrl_close(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_rx(struct rte_eth_dev *dev);
 void cxlmem_ctrl_publish_mac(struct rte_eth_dev *dev);
-/** Give TX queue tq what this end knows of the peer's receive side (the
+/** Post to TX queue tq what this end knows of the peer's receive side (the
  *  offloads it takes, its largest GSO frame, whether it polls or may sleep
- *  on tq's ring); takes tq->lock, ctrl_lock held. */
+ *  on tq's ring); ctrl_lock held. */
 void cxlmem_txq_take_peer(struct rte_eth_dev *dev, struct cxlmem_queue *tq);
 uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
 uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
@@ -414,6 +469,8 @@ uint32_t cxlmem_rx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, ui
 struct cxlmem_zc *cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_desc, bool flush,
 				   int socket);
 uint32_t cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask);
+void cxlmem_zc_set_limit(struct cxlmem_zc *zc, uint32_t nb_desc);
+uint32_t cxlmem_zc_held(const struct cxlmem_zc *zc);
 void cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t *buf,
 		    uint32_t buf_size, uint32_t off, uint32_t len);
 void cxlmem_rx_ip_cksum(struct rte_mbuf *m);

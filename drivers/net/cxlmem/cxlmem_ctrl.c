@@ -538,12 +538,13 @@ cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w)
 
 /* ---- link ---------------------------------------------------------------- */
 
+/* Ask q's burst to start or stop moving frames. ctrl_lock held. */
 static void
 queue_set_enabled(struct cxlmem_queue *q, bool on)
 {
-	rte_spinlock_lock(&q->lock);
-	q->enabled = on;
-	rte_spinlock_unlock(&q->lock);
+	cxlmem_post_begin(q);
+	CXLMEM_POST(q, enabled, on);
+	cxlmem_post_end(q);
 }
 
 /*
@@ -595,9 +596,13 @@ link_event(struct rte_eth_dev *dev)
 }
 
 /*
- * The peer started a new life: drop its old frames from our receive rings
- * (cons := prod), forget what we knew of its consumer indexes, and only
- * then acknowledge its epoch. ctrl_lock held.
+ * The peer started a new life: ask our bursts to drop its old frames from
+ * our receive rings (those below the prod read here) and to forget what we
+ * knew of its consumer indexes; then acknowledge its epoch. The peer's new
+ * life sends only after our acknowledgement, from the prod it finds, so no
+ * frame of it lies below what we read here; and until our RX burst applies
+ * the drop, cons stays where it was, which holds the peer back, never
+ * lets it overwrite a slot we read. ctrl_lock held.
  */
 static void
 resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
@@ -615,46 +620,30 @@ resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
 			const struct cxlmem_ring *r = &pp->rings[i][rx_dir];
 			uint32_t prod;
 
-			uint32_t cons;
-
-			rte_spinlock_lock(&q->lock);
 			ctrl_refresh(pi, r->prod);
 			/* Acquire: pairs with the sender's store-release of prod
 			 * in tx_burst(); what lies below prod is a whole frame. */
 			prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
-			if (prod - q->head <= q->ring_size) {
-				pi->stale_dropped += prod - q->head;
-				q->head = prod;
-			} else if (q->zc == NULL) {
-				q->head = prod; /* nothing below it can be believed */
-			}
-			/* Zero-copy: slots the application still holds stay
-			 * ours; cons stops below the oldest of them. */
-			cons = q->zc != NULL ? cxlmem_zc_reclaim(q->zc, q->head, q->mask) : q->head;
-			/* Release: pairs with the acquire of cons in the
-			 * sender's tx_refresh(). */
-			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
-			ctrl_publish(pi, r->cons);
+			cxlmem_post_begin(q);
+			CXLMEM_POST(q, drop_to, prod);
 			/* Accept only frames tagged for this life of ours. */
-			q->epoch_tag = (uint16_t)pi->my_epoch;
-			q->enabled = true;
-			rte_spinlock_unlock(&q->lock);
+			CXLMEM_POST(q, epoch_tag, (uint16_t)pi->my_epoch);
+			CXLMEM_POST(q, enabled, 1);
+			CXLMEM_POST(q, resyncs, q->post.resyncs + 1);
+			cxlmem_post_end(q);
 		}
 		q = pi->txq[i];
 		if (q != NULL) {
-			rte_spinlock_lock(&q->lock);
-			/* Assume full: the next burst reads the peer's cons. */
-			q->peer_cons = q->head - q->ring_size;
+			cxlmem_post_begin(q);
 			/* Tag what we send from now on for the peer's new life. */
-			q->epoch_tag = (uint16_t)peer_epoch;
-			rte_spinlock_unlock(&q->lock);
+			CXLMEM_POST(q, epoch_tag, (uint16_t)peer_epoch);
+			CXLMEM_POST(q, resyncs, q->post.resyncs + 1);
+			cxlmem_post_end(q);
 		}
 	}
-	CXLMEM_LOG(INFO, "port %u: peer epoch %u: synchronised, %" PRIu64
-		   " frames of earlier peer lives dropped so far", pi->port_id, peer_epoch,
-		   pi->stale_dropped);
+	CXLMEM_LOG(INFO, "port %u: peer epoch %u: synchronised", pi->port_id, peer_epoch);
 	pi->synced_peer_epoch = peer_epoch;
-	/* Release: our cons stores above before the acknowledgement; pairs
+	/* Release: the prod loads above before the acknowledgement; pairs
 	 * with the acquire fence of the peer's line_read() in link_check(). */
 	__atomic_store_n(&my->peer_epoch_ack, peer_epoch, __ATOMIC_RELEASE);
 	ctrl_publish(pi, my);
@@ -666,12 +655,12 @@ cxlmem_txq_take_peer(struct rte_eth_dev *dev, struct cxlmem_queue *tq)
 {
 	const struct pmd_internals *pi = dev->data->dev_private;
 
-	rte_spinlock_lock(&tq->lock);
-	tq->offloads = pi->peer_rx_offloads;
-	tq->max_gso = pi->peer_max_gso;
-	tq->peer_polls = (pi->peer_rx_mask >> tq->queue_id) & 1;
-	tq->peer_sleeps = pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0;
-	rte_spinlock_unlock(&tq->lock);
+	cxlmem_post_begin(tq);
+	CXLMEM_POST(tq, offloads, pi->peer_rx_offloads);
+	CXLMEM_POST(tq, max_gso, pi->peer_max_gso);
+	CXLMEM_POST(tq, peer_polls, (pi->peer_rx_mask >> tq->queue_id) & 1);
+	CXLMEM_POST(tq, peer_sleeps, pi->peer_rx_intr && proc_priv(dev)->db.tx_fd >= 0);
+	cxlmem_post_end(tq);
 }
 
 /*

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <ethdev_driver.h>
@@ -203,6 +204,7 @@ cxlmem_rx_intr_install(struct rte_eth_dev *dev)
 	struct pmd_process_private *pp = dev->process_private;
 	const uint16_t nb_rxq = dev->data->nb_rx_queues;
 	struct rte_intr_handle *h;
+	struct stat win_st;
 	uint16_t q;
 	int ret;
 
@@ -230,8 +232,17 @@ cxlmem_rx_intr_install(struct rte_eth_dev *dev)
 			goto fail;
 		}
 		/* A name left by an earlier life of our role (we own the role
-		 * now: cxlmem_lock_role()). */
-		unlink(path);
+		 * now: cxlmem_lock_role()). In a sticky folder such as
+		 * /dev/shm a name another user made cannot be removed. */
+		if (unlink(path) != 0 && errno != ENOENT) {
+			ret = -errno;
+			CXLMEM_LOG(ERR, "port %u: doorbell %s exists and cannot be removed (%s): "
+				   "another user's file? Remove it, or give doorbell=PATH_PREFIX "
+				   "in a folder only the two ends can write", pi->port_id, path,
+				   strerror(errno));
+			close(fd);
+			goto fail;
+		}
 		if (bind(fd, (const struct sockaddr *)&pp->db.own[q], sizeof(pp->db.own[q])) != 0) {
 			ret = -errno;
 			CXLMEM_LOG(ERR, "port %u: cannot bind doorbell %s: %s (doorbell=PATH_PREFIX "
@@ -239,6 +250,10 @@ cxlmem_rx_intr_install(struct rte_eth_dev *dev)
 			close(fd);
 			goto fail;
 		}
+		/* Who may ring it: who may write the window, whatever the
+		 * process's umask made of the new name. */
+		if (fstat(pp->win.fd, &win_st) == 0)
+			chmod(path, win_st.st_mode & 0666);
 		pp->db.rx_fd[q] = fd;
 		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0 ||
 		    rte_intr_efds_index_set(h, q, fd) != 0) {

@@ -78,6 +78,12 @@ struct tx_plan {
 	uint16_t l4_off;
 	uint16_t csum_offset;
 	bool udp;
+	/* A TCP header at reseed_l4 behind the IP header at reseed_l3 (IPv6
+	 * when reseed_v6) whose checksum field is to hold the pseudo-header
+	 * sum with the L4 length, first; 0 = nothing to do. */
+	uint16_t reseed_l3;
+	uint16_t reseed_l4;
+	bool reseed_v6;
 };
 
 /* Byte pos of a frame's slot space (metadata first) at slots head... */
@@ -135,6 +141,21 @@ static void
 apply_plan(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, uint32_t off,
 	   uint32_t len, const struct tx_plan *p)
 {
+	if (p->reseed_l4 != 0) {
+		/* The IP header copied out first: in the window it may sit
+		 * at any byte offset (l2_len is the sender's). */
+		union {
+			struct rte_ipv4_hdr v4;
+			struct rte_ipv6_hdr v6;
+		} ip;
+		uint16_t seed;
+
+		memcpy(&ip, at(q, r, head, off + p->reseed_l3), p->reseed_v6 ? sizeof(ip.v6) :
+		       sizeof(ip.v4));
+		seed = p->reseed_v6 ? rte_ipv6_phdr_cksum(&ip.v6, 0) : rte_ipv4_phdr_cksum(&ip.v4, 0);
+		memcpy(at(q, r, head, off + p->reseed_l4 + offsetof(struct rte_tcp_hdr, cksum)),
+		       &seed, sizeof(seed));
+	}
 	if (p->ip_off != 0) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)at(q, r, head, off + p->ip_off);
 
@@ -203,12 +224,24 @@ slots_for(const struct cxlmem_queue *q, uint32_t bytes)
 	return (bytes + q->buf_size - 1) / q->buf_size;
 }
 
+/* Can a frame of need slots go now? 0: yes; -ENOSPC: once the ring has
+ * drained; -EMSGSIZE: never, it needs more slots than this queue may hold
+ * (its limit): refused, not left for a retry that cannot succeed. */
+static inline int
+slots_check(const struct cxlmem_queue *q, uint32_t need, uint32_t free_slots)
+{
+	if (unlikely(need > q->limit))
+		return -EMSGSIZE;
+	return need > free_slots ? -ENOSPC : 0;
+}
+
 /*
  * Segment TCP GSO frame m into frames of hdr + mss bytes while copying it
  * into the window: each gets the headers with its IP length (and, IPv4,
  * id), TCP sequence number and flags, then its full checksums (computed
  * here, in our copy). Returns the slots used, -ENOSPC or -EMSGSIZE (a
- * segment above max_frame); nothing is written on error.
+ * segment above max_frame, or more slots than the queue may ever hold);
+ * nothing is written on error.
  */
 static int
 tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte_mbuf *m,
@@ -227,12 +260,14 @@ tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte
 	const struct rte_tcp_hdr *th0;
 	uint32_t i, need, seq0, used = 0;
 	uint16_t id0 = 0;
+	int ret;
 
 	if (hdr + RTE_MIN(mss, payload) > max_frame)
 		return -EMSGSIZE;
 	need = (nseg - 1) * slots_for(q, hdr + mss) + slots_for(q, hdr + payload - (nseg - 1) * mss);
-	if (need > free_slots)
-		return -ENOSPC;
+	ret = slots_check(q, need, free_slots);
+	if (ret != 0)
+		return ret;
 	/* The headers, read once from the mbuf (its chain may split them). */
 	{
 		const void *p = rte_pktmbuf_read(m, 0, hdr, h);
@@ -290,8 +325,9 @@ tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte
  * the slots used and sets *frames (frames written: several when this end
  * segmented a GSO frame) and *bytes. Errors, with nothing written:
  *   -ENOSPC    not enough free slots (the frame stays with the caller);
- *   -EMSGSIZE  above max_frame (our MTU or the peer's), or a GSO frame
- *              whose segments would be;
+ *   -EMSGSIZE  above max_frame (our MTU or the peer's), a GSO frame
+ *              whose segments would be, or a frame that needs more slots
+ *              than the queue may ever hold (its descriptor count);
  *   -EINVAL    malformed mbuf: length 0, segment lengths that do not add up
  *              to pkt_len (nothing is copied from memory it does not hold);
  *   -EPROTO    an offload request this port cannot carry: UDP segmentation,
@@ -311,6 +347,7 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 	struct tx_plan plan = { 0 };
 	const struct rte_mbuf *seg;
 	uint32_t sum = 0, nseg = 0, l3_end, need;
+	int ret;
 
 	/* The mbuf describes exactly its bytes. */
 	for (seg = m; seg != NULL && nseg < m->nb_segs; seg = seg->next, nseg++)
@@ -323,8 +360,9 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 	if (ol == 0) {
 		if (len > max_frame)
 			return -EMSGSIZE;
-		if (slots_for(q, len) > free_slots)
-			return -ENOSPC;
+		ret = slots_check(q, slots_for(q, len), free_slots);
+		if (ret != 0)
+			return ret;
 		return (int)write_frame(q, r, head, m, len, NULL, NULL, flush);
 	}
 
@@ -355,7 +393,7 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 			if ((q->offloads & (v4 ? CXLMEM_RXO_TSO4 : CXLMEM_RXO_TSO6)) &&
 			    len <= q->max_gso && need <= q->limit) {
 				if (need > free_slots)
-					return -ENOSPC;
+					return -ENOSPC; /* need <= q->limit: it will fit */
 				memset(&meta, 0, sizeof(meta));
 				meta.flags = CXLMEM_OFL_F_NEEDS_CSUM;
 				meta.gso_type = v4 ? CXLMEM_GSO_TCPV4 : CXLMEM_GSO_TCPV6;
@@ -370,8 +408,14 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 			return tx_segment(q, r, m, head, free_slots, max_frame, v4, flush, frames,
 					  bytes);
 		}
-		/* One segment's worth: just its checksum is left to do. */
+		/* One segment's worth: just its checksum is left to do. Its
+		 * field holds TSO's seed, without the L4 length; checksum
+		 * offload's seed has it (rte_ipv4_phdr_cksum()): rewritten in
+		 * our copy. */
 		l4 = RTE_MBUF_F_TX_TCP_CKSUM;
+		plan.reseed_l3 = m->l2_len;
+		plan.reseed_l4 = (uint16_t)l3_end;
+		plan.reseed_v6 = v6;
 	}
 	if (len > max_frame)
 		return -EMSGSIZE;
@@ -383,9 +427,9 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 	plan.ip_off = (ol & RTE_MBUF_F_TX_IP_CKSUM) ? m->l2_len : 0;
 	if (l4 != 0 && (q->offloads & CXLMEM_RXO_CSUM)) {
 		/* The peer takes a partial checksum. */
-		need = slots_for(q, META + len);
-		if (need > free_slots)
-			return -ENOSPC;
+		ret = slots_check(q, slots_for(q, META + len), free_slots);
+		if (ret != 0)
+			return ret;
 		memset(&meta, 0, sizeof(meta));
 		meta.flags = CXLMEM_OFL_F_NEEDS_CSUM;
 		meta.csum_start = (uint16_t)l3_end;
@@ -401,8 +445,9 @@ cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_
 				   offsetof(struct rte_udp_hdr, dgram_cksum);
 		plan.udp = l4 == RTE_MBUF_F_TX_UDP_CKSUM;
 	}
-	if (slots_for(q, len) > free_slots)
-		return -ENOSPC;
+	ret = slots_check(q, slots_for(q, len), free_slots);
+	if (ret != 0)
+		return ret;
 	return (int)write_frame(q, r, head, m, len, NULL, &plan, flush);
 }
 
@@ -443,7 +488,13 @@ eth_cxlmem_tx_prepare(void *queue __rte_unused, struct rte_mbuf **bufs, uint16_t
 static bool
 meta_ok(const struct cxlmem_offload *o, uint32_t len)
 {
-	if ((o->flags & ~(CXLMEM_OFL_F_NEEDS_CSUM | CXLMEM_OFL_F_DATA_VALID)) != 0)
+	static const uint8_t zero[sizeof(o->reserved)];
+
+	/* Unknown flags and non-zero reserved bytes: a sender of a later
+	 * layout that uses them; refused rather than half understood, so
+	 * they stay free to extend. */
+	if ((o->flags & ~(CXLMEM_OFL_F_NEEDS_CSUM | CXLMEM_OFL_F_DATA_VALID)) != 0 ||
+	    memcmp(o->reserved, zero, sizeof(zero)) != 0)
 		return false;
 	if ((o->flags & CXLMEM_OFL_F_NEEDS_CSUM) &&
 	    (uint32_t)o->csum_start + o->csum_offset + 2 > len)

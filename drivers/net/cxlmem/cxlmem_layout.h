@@ -284,12 +284,17 @@ struct cxlmem_desc {
  * Offload metadata: the first 16 bytes of a frame's first slot when its
  * descriptor has CXLMEM_DESC_F_META. It carries what a struct
  * virtio_net_hdr carries (virtio 1.2, section 5.1.6 "Device Operation"),
- * with the same values, so a vnet_hdr TAP/TUN's header maps onto it field
- * by field. Offsets are from the start of the frame (after the metadata).
+ * with the same flag and GSO type values, so a vnet_hdr TAP/TUN's header
+ * maps onto it field by field. One difference in the frame itself: the
+ * checksum field of a GSO frame holds DPDK's seed for TCP segmentation,
+ * the pseudo-header sum without the L4 length (rte_ipv4_phdr_cksum() with
+ * RTE_MBUF_F_TX_TCP_SEG), where a kernel leaves one with the super-frame's
+ * length; a NEEDS_CSUM frame without GSO holds the sum with the length, as
+ * both do. Offsets are from the start of the frame (after the metadata).
  * Untrusted: a receiver checks every field against the frame
  * (csum_start + csum_offset + 2 <= len, hdr_len <= len, gso_size in
- * 1..CXLMEM_MAX_FRAME_LEN, gso_type known, only known flags) and drops the
- * frame otherwise.
+ * 1..CXLMEM_MAX_FRAME_LEN, gso_type known, only known flags, reserved
+ * bytes zero) and drops the frame otherwise.
  */
 struct cxlmem_offload {
 	uint8_t flags;        /**< CXLMEM_OFL_F_* */

@@ -26,6 +26,87 @@
 /** Most frames one RX burst returns (larger requests are cut to this). */
 #define CXLMEM_RX_BULK_MAX 64u
 
+/*
+ * Apply what the control thread posted for q (struct cxlmem_queue_post),
+ * seq being the count the caller read. The burst is the only writer of its
+ * queue, so the resync the control thread asks for happens here:
+ *   RX: the frames below post.drop_to are of the peer's earlier life:
+ *       dropped (counted as stale); cons is published over them (with
+ *       zerocopy=rx, only up to the oldest slot still lent);
+ *   TX: nothing is known of the peer's new consumer index: assume the ring
+ *       full, so the next burst reads cons.
+ * A copy that the writer changed meanwhile is dropped: the next burst
+ * tries again.
+ */
+static void __rte_noinline
+queue_apply(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t seq, const bool flush)
+{
+	struct cxlmem_queue_post p;
+
+	if (seq & 1)
+		return; /* being written */
+	p.resyncs = __atomic_load_n(&q->post.resyncs, __ATOMIC_RELAXED);
+	p.drop_to = __atomic_load_n(&q->post.drop_to, __ATOMIC_RELAXED);
+	p.epoch_tag = __atomic_load_n(&q->post.epoch_tag, __ATOMIC_RELAXED);
+	p.enabled = __atomic_load_n(&q->post.enabled, __ATOMIC_RELAXED);
+	p.peer_polls = __atomic_load_n(&q->post.peer_polls, __ATOMIC_RELAXED);
+	p.peer_sleeps = __atomic_load_n(&q->post.peer_sleeps, __ATOMIC_RELAXED);
+	p.offloads = __atomic_load_n(&q->post.offloads, __ATOMIC_RELAXED);
+	p.max_gso = __atomic_load_n(&q->post.max_gso, __ATOMIC_RELAXED);
+	/* Acquire fence: the field loads above before the second load of the
+	 * count (the sequence-count read side). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&q->post.seq, __ATOMIC_RELAXED) != seq)
+		return;
+
+	if (p.resyncs != q->resyncs_seen) {
+		if (q->tx) {
+			q->peer_cons = q->head - q->ring_size;
+		} else {
+			uint32_t cons;
+
+			if (p.drop_to - q->head <= q->ring_size) {
+				q->st.stale += p.drop_to - q->head;
+				q->head = p.drop_to;
+			} else if (q->zc == NULL) {
+				q->head = p.drop_to; /* nothing below it can be believed */
+			}
+			/* Zero-copy: slots the application still holds stay
+			 * ours; cons stops below the oldest of them. */
+			cons = q->zc != NULL ? cxlmem_zc_reclaim(q->zc, q->head, q->mask) : q->head;
+			/* Release: pairs with the acquire of cons in the
+			 * sender's tx_refresh(). */
+			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+			if (flush)
+				cxlmem_wb_line(r->cons);
+			q->st.win_written += CXLMEM_LINE;
+		}
+		q->resyncs_seen = p.resyncs;
+	}
+	q->epoch_tag = p.epoch_tag;
+	q->enabled = p.enabled;
+	if (q->tx) {
+		q->peer_polls = p.peer_polls;
+		q->peer_sleeps = p.peer_sleeps;
+		q->offloads = p.offloads;
+		q->max_gso = p.max_gso;
+	}
+	q->post_seen = seq;
+}
+
+/* The burst's one look at what the control thread posted: a load and a
+ * compare, no lock. Returns whether the queue may move frames. */
+static __rte_always_inline bool
+queue_sync(struct cxlmem_queue *q, const struct cxlmem_ring *r, const bool flush)
+{
+	/* Acquire: pairs with the store-release of cxlmem_post_end(). */
+	const uint32_t seq = __atomic_load_n(&q->post.seq, __ATOMIC_ACQUIRE);
+
+	if (unlikely(seq != q->post_seen))
+		queue_apply(q, r, seq, flush);
+	return q->enabled;
+}
+
 /* Free slots this end may still fill: its limit less what it holds. */
 static __rte_always_inline uint32_t
 tx_free(const struct cxlmem_queue *q, uint32_t head)
@@ -82,21 +163,16 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	 * per-mbuf work (a chain, a refusal, an attached mbuf). */
 	bool refreshed = false, nt_used = false, free_each = false;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
-		return 0; /* the link control thread is resetting this ring */
-	if (unlikely(!q->enabled)) {
-		rte_spinlock_unlock(&q->lock);
+	r = cxlmem_queue_ring(q);
+	if (unlikely(!queue_sync(q, r, flush)))
 		return 0;
-	}
 	if (unlikely(!q->peer_polls)) {
 		/* The peer does not poll this queue's ring: refuse rather than
 		 * fill a ring nobody drains. */
 		q->st.peer_idle += nb_bufs;
-		rte_spinlock_unlock(&q->lock);
 		rte_pktmbuf_free_bulk(bufs, nb_bufs);
 		return nb_bufs;
 	}
-	r = cxlmem_queue_ring(q);
 	/* One limit for every path: frames above our MTU's or the peer's
 	 * largest frame are refused. The fast path takes single-segment
 	 * frames that fit one slot and that limit. */
@@ -216,7 +292,6 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	q->st.bytes += bytes;
 	q->st.win_written += wbytes;
 	q->st.ring_full += nb_bufs - i;
-	rte_spinlock_unlock(&q->lock);
 
 	/* Frames copied or refused are ours to free. With
 	 * RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE (one mempool, refcnt 1: the
@@ -252,11 +327,9 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	if (nb_bufs > CXLMEM_RX_BULK_MAX)
 		nb_bufs = CXLMEM_RX_BULK_MAX;
 
-	if (unlikely(!rte_spinlock_trylock(&q->lock)))
-		return 0;
-	if (unlikely(!q->enabled))
-		goto out;
 	r = cxlmem_queue_ring(q);
+	if (unlikely(!queue_sync(q, r, flush)))
+		return 0;
 	/* One limit for every path: frames above the configured MTU are
 	 * dropped. The fast path takes single-slot frames within it that fit
 	 * one mbuf. */
@@ -417,8 +490,6 @@ publish:
 	q->st.pkts += nb_rx;
 	q->st.bytes += bytes;
 	q->st.win_read += rbytes;
-out:
-	rte_spinlock_unlock(&q->lock);
 	return nb_rx;
 }
 

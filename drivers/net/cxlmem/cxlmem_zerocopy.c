@@ -33,18 +33,20 @@
 #include "cxlmem_coherence.h"
 
 /* The mbuf's last reference is gone: return its slot. Runs on whatever
- * lcore freed the mbuf. */
+ * lcore of the lending process freed the mbuf; addr is the slot's start. */
 static void
 zc_free_cb(void *addr, void *opaque)
 {
 	struct cxlmem_zc_slot *s = opaque;
 
 	if (s->flush) {
-		/* coherence=flush: the application may have written the slot.
-		 * Write its lines back and drop them now, before the peer may
-		 * reuse the slot: an invalidate of a line still dirty here,
-		 * later, would write the application's bytes over the peer's. */
-		cxlmem_inv_range((uint8_t *)addr + s->off, s->len);
+		/* coherence=flush: the application may have written anywhere
+		 * in the buffer (rte_pktmbuf_append(), headroom), not only the
+		 * frame's bytes. Write every line of the slot back and drop
+		 * it now, before the peer may reuse the slot: an invalidate of
+		 * a line still dirty here, later, would write the
+		 * application's bytes over the peer's. */
+		cxlmem_inv_range(addr, s->buf_size);
 		cxlmem_mfence();
 	}
 	/* Release: the application's use of the slot happens before the
@@ -74,13 +76,33 @@ cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_desc, bool flush, int
 		return NULL;
 	zc->shinfo = (struct rte_mbuf_ext_shared_info *)(zc + 1);
 	zc->slot = (struct cxlmem_zc_slot *)(zc->shinfo + q->ring_size);
-	zc->limit = RTE_MAX(1u, RTE_MIN(nb_desc, q->ring_size / 2));
+	zc->size = q->ring_size;
+	cxlmem_zc_set_limit(zc, nb_desc);
 	for (i = 0; i < q->ring_size; i++) {
-		zc->shinfo[i].free_cb = zc_free_cb;
 		zc->shinfo[i].fcb_opaque = &zc->slot[i];
 		zc->slot[i].flush = flush;
+		zc->slot[i].buf_size = q->buf_size;
 	}
 	return zc;
+}
+
+/** At most min(nb_desc, ring size / 2) slots lent at once, at least one. */
+void
+cxlmem_zc_set_limit(struct cxlmem_zc *zc, uint32_t nb_desc)
+{
+	zc->limit = RTE_MAX(1u, RTE_MIN(nb_desc, zc->size / 2));
+}
+
+/** Slots lent and not yet returned by the application (any thread may
+ *  call it; the answer may be stale by one free). */
+uint32_t
+cxlmem_zc_held(const struct cxlmem_zc *zc)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < zc->size; i++)
+		n += zc->slot[i].lent && !__atomic_load_n(&zc->slot[i].returned, __ATOMIC_ACQUIRE);
+	return n;
 }
 
 /**
@@ -120,10 +142,11 @@ cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t 
 {
 	struct cxlmem_zc_slot *s = &zc->slot[slot];
 
-	s->off = (uint16_t)off;
-	s->len = len;
 	s->lent = 1;
 	zc->out++;
+	/* The callback of this process: zc is shared memory, and a secondary
+	 * process that lends slots has the function at its own address. */
+	zc->shinfo[slot].free_cb = zc_free_cb;
 	rte_mbuf_ext_refcnt_set(&zc->shinfo[slot], 1);
 	/* No IOVA: the window is not DMA-mapped for devices (docs/cxlmem.md). */
 	rte_pktmbuf_attach_extbuf(m, buf, RTE_BAD_IOVA,

@@ -20,8 +20,9 @@
  * release (DPDK Programmer's Guide, "Poll Mode Driver", "Generic Packet
  * Processing": the queue functions are not thread-safe against control
  * operations). Our own control thread (the EAL alarm that runs the link
- * check) is serialised with the control ops by pi->ctrl_lock, and with the
- * bursts by each queue's try-lock.
+ * check) is serialised with the control ops by pi->ctrl_lock; it never
+ * writes a queue's state, it posts what the burst is to apply at its next
+ * call (struct cxlmem_queue_post), so the bursts take no lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -196,16 +197,18 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	q->dir = (uint8_t)dir;
-	rte_spinlock_init(&q->lock);
+	q->tx = dir == cxlmem_tx_dir(pi->params.role);
+	/* What the first burst applies (cxlmem_queue_sync()). */
+	q->post.seq = 2;
 	return q;
 }
 
 /*
  * zerocopy=rx: mbufs the application still holds point into the window
  * and at q->zc (their free callback's state). Wait up to 100 ms for them
- * to come back; if some do not, keep both (the window stays mapped until
- * the process exits) rather than let a later free touch freed memory.
- * Returns true when nothing is lent any more.
+ * to come back; if some do not, the caller keeps q->zc (and the window
+ * stays mapped until the process exits) rather than let a later free touch
+ * freed memory. Returns true when nothing is lent any more.
  */
 static bool
 zc_drain(struct pmd_internals *pi, struct cxlmem_queue *q)
@@ -220,9 +223,9 @@ zc_drain(struct pmd_internals *pi, struct cxlmem_queue *q)
 	if (q->zc->out == 0)
 		return true;
 	CXLMEM_LOG(ERR, "port %u rxq %u: the application still holds %u zero-copy mbufs; their "
-		   "slots and the window stay mapped until the process exits (free received "
-		   "mbufs before closing the port)", pi->port_id, q->queue_id, q->zc->out);
-	pi->zc_held = true;
+		   "slots stay out of the peer's reach, and the window mapped, until they are "
+		   "freed (free received mbufs before releasing the queue)", pi->port_id,
+		   q->queue_id, q->zc->out);
 	return false;
 }
 
@@ -238,9 +241,12 @@ eth_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	rte_spinlock_unlock(&pi->ctrl_lock);
 	dev->data->rx_queues[qid] = NULL;
 	if (q != NULL && q->zc != NULL) {
-		if (!zc_drain(pi, q))
-			return; /* q and q->zc stay: the held mbufs use them */
-		rte_free(q->zc);
+		if (zc_drain(pi, q)) {
+			rte_free(q->zc);
+		} else {
+			q->zc->kept_head = q->head;
+			pi->zc_kept[qid] = q->zc; /* the held mbufs use it */
+		}
 	}
 	rte_free(q);
 }
@@ -270,6 +276,15 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	struct cxlmem_queue *q;
 
 	PRIMARY_ONLY();
+	if (pi->params.rx_zerocopy &&
+	    (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)) {
+		CXLMEM_LOG(ERR, "port %u rxq %u: zerocopy=rx lends window slots through each "
+			   "mbuf's free callback, which mbufs of a pool of pinned external buffers "
+			   "(%s) never call; give the queue an ordinary mbuf pool "
+			   "(rte_pktmbuf_pool_create()) or drop zerocopy=rx", pi->port_id, qid,
+			   mp->name);
+		return -EINVAL;
+	}
 	if (room <= RTE_PKTMBUF_HEADROOM) {
 		CXLMEM_LOG(ERR, "port %u rxq %u: mempool %s has no data room", pi->port_id, qid,
 			   mp->name);
@@ -297,7 +312,17 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	 * (cxlmem_ctrl_start()). */
 	q->offloads = cxlmem_rx_queue_offloads(dev);
 	q->max_gso = cxlmem_rx_max_gso(dev);
-	if (pi->params.rx_zerocopy) {
+	/* Our own index from a previous life; the next resync moves it, and
+	 * only that resync (at the next peer epoch) enables the queue. */
+	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
+	if (pi->params.rx_zerocopy && pi->zc_kept[qid] != NULL) {
+		/* The previous queue's slots the application still holds:
+		 * cons stays below them (its tail is the cons published). */
+		q->zc = pi->zc_kept[qid];
+		pi->zc_kept[qid] = NULL;
+		cxlmem_zc_set_limit(q->zc, nb_desc);
+		q->head = q->zc->kept_head;
+	} else if (pi->params.rx_zerocopy) {
 		/* nb_desc bounds the slots this end lends out at once. */
 		q->zc = cxlmem_zc_create(q, nb_desc, pi->params.coherence == CXLMEM_COHERENCE_FLUSH,
 					 (int)socket);
@@ -305,13 +330,9 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			rte_free(q);
 			return -ENOMEM;
 		}
-	}
-	/* Our own index from a previous life; the next resync moves it, and
-	 * only that resync (at the next peer epoch) enables the queue. */
-	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
-	if (q->zc != NULL)
 		q->zc->tail = q->head;
-	q->epoch_tag = (uint16_t)pi->my_epoch;
+	}
+	q->post.epoch_tag = (uint16_t)pi->my_epoch;
 	rte_spinlock_lock(&pi->ctrl_lock);
 	dev->data->rx_queues[qid] = q;
 	pi->rxq[qid] = q;
@@ -344,8 +365,8 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rte_spinlock_lock(&pi->ctrl_lock);
 	/* Tagged and enabled as resync_with_peer()/set_link() would: a TX
 	 * queue set up while the link is up sends at once. */
-	q->epoch_tag = (uint16_t)pi->synced_peer_epoch;
-	q->enabled = pi->link_up;
+	q->post.epoch_tag = (uint16_t)pi->synced_peer_epoch;
+	q->post.enabled = pi->link_up;
 	if (pi->peer_max_frame != 0)
 		q->max_frame = RTE_MIN(q->max_frame, pi->peer_max_frame);
 	cxlmem_txq_take_peer(dev, q);
@@ -395,12 +416,12 @@ eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			queue_stats(rq, &s);
 			st->ipackets += s.pkts;
 			st->ibytes += s.bytes;
-			st->ierrors += s.errors + s.too_long + s.bad_offload;
+			st->ierrors += s.errors + s.too_long + s.bad_offload + s.stale;
 			st->rx_nombuf += s.nombuf;
 			if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 				st->q_ipackets[i] = s.pkts;
 				st->q_ibytes[i] = s.bytes;
-				st->q_errors[i] = s.errors + s.too_long + s.bad_offload;
+				st->q_errors[i] = s.errors + s.too_long + s.bad_offload + s.stale;
 			}
 		}
 		if (tq != NULL) {
@@ -436,7 +457,6 @@ eth_stats_reset(struct rte_eth_dev *dev)
 	}
 	pi->base_peer_restarts = pi->peer_restarts;
 	pi->base_link_flaps = pi->link_flaps;
-	pi->base_stale_dropped = pi->stale_dropped;
 	return 0;
 }
 
@@ -512,8 +532,7 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 			v[XS_RX_ZC_FRAMES] += s.zc_frames;
 			v[XS_RX_ZC_COPIED] += s.zc_copied;
 			if (pi->rxq[i]->zc != NULL)
-				v[XS_RX_ZC_OUT] += __atomic_load_n(&pi->rxq[i]->zc->out,
-								  __ATOMIC_RELAXED);
+				v[XS_RX_ZC_OUT] += cxlmem_zc_held(pi->rxq[i]->zc);
 			v[XS_WIN_WRITTEN] += s.win_written;
 			v[XS_WIN_READ] += s.win_read;
 		}
@@ -535,7 +554,6 @@ eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 	}
 	v[XS_PEER_RESTARTS] = pi->peer_restarts - pi->base_peer_restarts;
 	v[XS_LINK_FLAPS] = pi->link_flaps - pi->base_link_flaps;
-	v[XS_STALE_DROPPED] += pi->stale_dropped - pi->base_stale_dropped;
 	/* A state, not a counter: the peer's coherence mode differs from ours
 	 * (known once the peer has been seen). */
 	v[XS_COHERENCE_MISMATCH] = pi->peer_seen && pi->peer_coherence != pi->params.coherence;
@@ -592,7 +610,9 @@ eth_promisc_noop(struct rte_eth_dev *dev __rte_unused)
 static int
 eth_dev_close(struct rte_eth_dev *dev)
 {
+	struct pmd_internals *pi = dev->data->dev_private;
 	struct pmd_process_private *pp = proc_priv(dev);
+	bool held = false;
 	uint16_t i;
 
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
@@ -602,15 +622,30 @@ eth_dev_close(struct rte_eth_dev *dev)
 			eth_rx_queue_release(dev, i);
 		for (i = 0; i < dev->data->nb_tx_queues; i++)
 			eth_tx_queue_release(dev, i);
+		for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
+			struct cxlmem_zc *zc = pi->zc_kept[i];
+
+			if (zc != NULL && cxlmem_zc_held(zc) == 0) {
+				rte_free(zc);
+				pi->zc_kept[i] = NULL;
+			}
+			pi->zc_held |= pi->zc_kept[i] != NULL;
+		}
 		/* mac_addrs points into dev_private: not for ethdev to free. */
 		dev->data->mac_addrs = NULL;
+	} else {
+		/* A secondary's own zero-copy mbufs point into its mapping.
+		 * Which process lent a slot is not recorded: any slot still
+		 * lent keeps this process's mapping too. */
+		for (i = 0; i < CXLMEM_MAX_QUEUES; i++)
+			if ((pi->rxq[i] != NULL && pi->rxq[i]->zc != NULL &&
+			     cxlmem_zc_held(pi->rxq[i]->zc) != 0) || pi->zc_kept[i] != NULL)
+				held = true;
 	}
 	if (pp != NULL) {
-		struct pmd_internals *pi = dev->data->dev_private;
-
 		cxlmem_doorbell_close(pp);
 		/* With zero-copy mbufs still out, their slots stay mapped. */
-		if (!pi->zc_held) {
+		if (!pi->zc_held && !held) {
 			cxlmem_window_close(&pp->win);
 			rte_free(pp);
 		}
@@ -738,6 +773,7 @@ probe_secondary(struct rte_vdev_device *vdev, const char *name)
 		return -ENODEV;
 	}
 	pi = dev->data->dev_private;
+	cxlmem_coherence_init();
 	pp = rte_zmalloc_socket(name, sizeof(*pp), 0, rte_socket_id());
 	if (pp == NULL) {
 		rte_eth_dev_release_port(dev);
