@@ -69,13 +69,18 @@ type NetConf struct {
 	// Extra net_cxlmem devargs of the host end (queues=, rsize=, bsize=,
 	// coherence=, link_timeout=...); the card's end must use the same geometry.
 	CxlOptions string `json:"cxlOptions,omitempty"`
+	// Kubernetes namespaces whose pods stand for cards: a pod of another
+	// namespace (CNI_ARGS K8S_POD_NAMESPACE) passes through untouched, so
+	// that one node's conflist serves card pods and ordinary pods. Empty:
+	// every pod.
+	PodNamespaces []string `json:"podNamespaces,omitempty"`
 }
 
 // The key names NetConf accepts, for the message about an unknown one.
 func knownKeys() []string {
 	keys := []string{"cniVersion", "name", "type", "capabilities", "ipam", "dns",
 		"prevResult", "runtimeConfig", "args", "daemonSocket", "link", "services",
-		"windows", "cxlOptions"}
+		"windows", "cxlOptions", "podNamespaces"}
 	sort.Strings(keys)
 	return keys
 }
@@ -299,14 +304,33 @@ func loadConf(data []byte) (*NetConf, *types.Error) {
 	return conf, nil
 }
 
-// windowFromArgs: the window the runtime asked for in CNI_ARGS
-// (CXLMEM_WINDOW=NAME), or "".
-func windowFromArgs(cniArgs string) string {
+// cniArg: the value of KEY in CNI_ARGS (KEY=VALUE;...), or "".
+func cniArg(cniArgs, key string) string {
 	for _, kv := range strings.Split(cniArgs, ";") {
 		p := strings.SplitN(kv, "=", 2)
-		if len(p) == 2 && p[0] == "CXLMEM_WINDOW" {
+		if len(p) == 2 && p[0] == key {
 			return p[1]
 		}
 	}
 	return ""
+}
+
+// passThrough: the pod is not one of the card pods (podNamespaces).
+func (c *NetConf) passThrough(cniArgs string) bool {
+	ns := cniArg(cniArgs, "K8S_POD_NAMESPACE")
+	if len(c.PodNamespaces) == 0 || ns == "" {
+		return false
+	}
+	for _, n := range c.PodNamespaces {
+		if n == ns {
+			return false
+		}
+	}
+	return true
+}
+
+// windowFromArgs: the window the runtime asked for in CNI_ARGS
+// (CXLMEM_WINDOW=NAME), or "".
+func windowFromArgs(cniArgs string) string {
+	return cniArg(cniArgs, "CXLMEM_WINDOW")
 }

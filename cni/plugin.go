@@ -111,6 +111,9 @@ func cmdAdd(args *skel.CmdArgs) error {
 	if err != nil {
 		return types.NewError(types.ErrDecodingFailure, fmt.Sprintf("cxlmem: prevResult: %v", err), "")
 	}
+	if conf.passThrough(args.Args) {
+		return types.PrintResult(prev, conf.CNIVersion)
+	}
 	ips := podIPv4s(prev)
 	if len(ips) == 0 {
 		return types.NewError(types.ErrInvalidNetworkConfig,
@@ -174,6 +177,9 @@ func cmdDel(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
+	if conf.passThrough(args.Args) {
+		return nil
+	}
 	var r Reply
 	if e := call(conf.DaemonSocket, "Del", &IDArgs{ContainerID: args.ContainerID}, &r, 30*time.Second); e != nil {
 		return e
@@ -211,6 +217,9 @@ func cmdCheck(args *skel.CmdArgs) error {
 	if conf.PrevResult == nil {
 		return types.NewError(types.ErrInvalidNetworkConfig,
 			"cxlmem: CHECK without prevResult", "the runtime must pass the result of ADD as prevResult")
+	}
+	if conf.passThrough(args.Args) {
+		return nil
 	}
 	prev, err := current.NewResultFromResult(conf.PrevResult)
 	if err != nil {

@@ -236,6 +236,20 @@ def main():
             plugin, "ADD", only_a, C["c2"], nsp(pods[1]), cni_path=rt.cni_path),
             100, ["in use", "cardA by " + C["c1"], "add a window"], pods[1])
 
+        print("== podNamespaces: a pod of another Kubernetes namespace passes through")
+        others = cxl_conf(prevResult=prev2, podNamespaces=["cxl-cards"])
+        before = len(forwarders())
+        try:
+            out = exec_plugin(plugin, "ADD", others, C["c2"], nsp(pods[1]),
+                              args="K8S_POD_NAMESPACE=default;K8S_POD_NAME=web", cni_path=rt.cni_path)
+            exec_plugin(plugin, "DEL", others, C["c2"], nsp(pods[1]),
+                        args="K8S_POD_NAMESPACE=default;K8S_POD_NAME=web", cni_path=rt.cni_path)
+            expect(out["interfaces"] == prev2["interfaces"] and len(forwarders()) == before and
+                   nothing_in(pods[1])[0], "pod of namespace default", "prevResult unchanged, no forwarder",
+                   f"result {out['interfaces']}, {len(forwarders())} forwarders, {nothing_in(pods[1])[1]}")
+        except CniError as e:
+            fail("pod of namespace default", str(e))
+
         print("== bad configurations: a CNI error naming the fix, nothing left behind")
         bad = [
             ("no window", dict(windows=[]), 7, ["no window", '"windows"']),
