@@ -9,6 +9,7 @@ namespaces, cards (cxl-fwd role=device) and the cxlmem daemon."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -190,8 +191,17 @@ class Daemon:
         self.proc = subprocess.Popen(
             [plugin, "daemon", "--socket", sock, "--state-dir", state, "--cxl-fwd", fwd,
              "--restart-delay", restart_delay], stdout=self.logf, stderr=subprocess.STDOUT)
-        if not wait_for(lambda: os.path.exists(sock) or self.proc.poll() is not None, 10):
-            raise RuntimeError("cxlmem daemon did not create its socket")
+        def listening():
+            c = socket.socket(socket.AF_UNIX)
+            try:
+                c.connect(sock)
+                return True
+            except OSError:
+                return False
+            finally:
+                c.close()
+        if not wait_for(lambda: listening() or self.proc.poll() is not None, 10):
+            raise RuntimeError("cxlmem daemon did not listen on its socket")
         if self.proc.poll() is not None:
             raise RuntimeError(f"cxlmem daemon exited: {open(log).read()[-600:]}")
 

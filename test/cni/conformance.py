@@ -332,6 +332,42 @@ def main():
         except CniError as e:
             fail("CHECK after the card's restart", str(e))
 
+        print("== the daemon restarts: SIGTERM, then kill -9; the forwarder comes back")
+
+        def fwd1():
+            return next((f for f in forwarders() if f["ContainerID"] == C["c1"]), {})
+
+        pid_before = fwd1()["Pid"]
+        daemon.stop()
+        expect(not pid_alive(pid_before) and os.path.exists(os.path.join(state, C["c1"] + ".json")),
+               "daemon SIGTERM", "stopped the forwarder, kept its record",
+               f"forwarder alive {pid_alive(pid_before)}, state {os.listdir(state)}")
+        daemon = Daemon(plugin, fwd, sock, state, os.path.join(work, "daemon.log"))
+        back = wait_for(lambda: fwd1().get("Running") and fwd1().get("LinkUp"), 30, 0.3)
+        try:
+            rt.check(C["c1"], nsp(pods[0]))
+            expect(back, "daemon started again", f"forwarder restored (pid {fwd1().get('Pid')}), CHECK passes",
+                   "not restored")
+        except CniError as e:
+            fail("daemon started again", str(e))
+        pid_before = fwd1()["Pid"]
+        daemon.proc.kill()
+        daemon.proc.wait()
+        daemon.stop()
+        expect(pid_alive(pid_before), "daemon kill -9", "its forwarder runs on (the data path stays)",
+               "the forwarder died with the daemon")
+        daemon = Daemon(plugin, fwd, sock, state, os.path.join(work, "daemon.log"))
+        back = wait_for(lambda: fwd1().get("Running") and fwd1().get("LinkUp") and
+                        fwd1().get("Pid") != pid_before, 30, 0.3)
+        try:
+            rt.check(C["c1"], nsp(pods[0]))
+            expect(back and not pid_alive(pid_before), "daemon after kill -9",
+                   f"the orphan {pid_before} stopped, a forwarder of its own (pid {fwd1().get('Pid')}), CHECK passes",
+                   f"restored {back}, orphan alive {pid_alive(pid_before)}")
+        except CniError as e:
+            fail("daemon after kill -9", str(e))
+        st1 = fwd1()
+
         print("== DEL pod 1, twice")
         prev1 = rt.cache[C["c1"]]
         rt.delete(C["c1"], nsp(pods[0]))
