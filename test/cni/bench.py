@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -127,9 +126,7 @@ def main():
         except Exception as e:  # noqa: BLE001
             print(f"DEL: {e}")
         if daemon:
-            for pid in daemon.leftover_pids():
-                os.kill(pid, signal.SIGKILL)
-            daemon.stop()
+            daemon.cleanup()
         if card:
             card.destroy()
         netns_del(pod)

@@ -220,6 +220,28 @@ class Daemon:
         self.proc = None
         self.logf.close()
 
+    def records(self):
+        """The daemon's state files (forwarders it still holds)."""
+        out = []
+        for f in os.listdir(self.state) if os.path.isdir(self.state) else []:
+            if f.endswith(".json"):
+                try:
+                    out.append(json.load(open(os.path.join(self.state, f))))
+                except ValueError:
+                    pass
+        return out
+
+    def cleanup(self):
+        """After a failure: kill the recorded forwarders still running, stop
+        the daemon, remove their DPDK runtime directories."""
+        recs = self.records()
+        for pid in self.leftover_pids():
+            os.kill(pid, signal.SIGKILL)
+        self.stop()
+        for r in recs:
+            if r.get("Prefix", "").startswith("cxlmem-"):
+                sh("rm", "-rf", f"/var/run/dpdk/{r['Prefix']}", check=False)
+
     def leftover_pids(self):
         """Forwarders recorded in the state dir that still run (cleanup)."""
         pids = []

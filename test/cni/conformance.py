@@ -408,9 +408,7 @@ def main():
         fail("unexpected", repr(e))
     finally:
         if daemon:
-            for pid in daemon.leftover_pids():
-                os.kill(pid, signal.SIGKILL)
-            daemon.stop()
+            daemon.cleanup()
         for c in cards:
             c.destroy()
         for p in pods:

@@ -334,9 +334,7 @@ network_config_dir = "{netdir}"
         podman("rm", "-af", "-t", "0", check=False)
         podman("rmi", "-af", check=False)
         if daemon:
-            for pid in daemon.leftover_pids():
-                os.kill(pid, signal.SIGKILL)
-            daemon.stop()
+            daemon.cleanup()
         for c in cards.values():
             c.destroy()
         sh("ip", "link", "del", bridge, check=False)
