@@ -19,8 +19,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -90,6 +92,25 @@ def main():
     host = cx["link"]["hostAddress"].split("/")[0]
     check(re.search(rf"default via {re.escape(host)} dev {cx['link'].get('ifName', 'cxl0')}", route) is not None,
           "the card's default route is via the host end")
+
+    # The units as systemd reads them (the card's instance with its drop-in,
+    # the daemon's unit): only the absent installed binaries may be named.
+    if shutil.which("systemd-analyze"):
+        with tempfile.TemporaryDirectory(prefix="cxlmem-units.") as d:
+            shutil.copy(os.path.join(cfg, "..", "cxl-fwd@.service"), d)
+            shutil.copy(os.path.join(cfg, "cxlmem-daemon.service"), d)
+            os.mkdir(os.path.join(d, "cxl-fwd@card.service.d"))
+            shutil.copy(os.path.join(cfg, "cxl-fwd-card-route.conf"),
+                        os.path.join(d, "cxl-fwd@card.service.d", "route.conf"))
+            r = subprocess.run(["systemd-analyze", "verify", "--man=no", "cxl-fwd@card.service",
+                                "cxlmem-daemon.service"], capture_output=True, text=True,
+                               env=dict(os.environ, SYSTEMD_UNIT_PATH=d + ":"))
+            other = [line for line in (r.stdout + r.stderr).splitlines()
+                     if line.strip() and "is not executable" not in line]
+            check(not other, "systemd-analyze verify: cxl-fwd@card (with the route drop-in), cxlmem-daemon"
+                  + ("" if not other else ": " + " | ".join(other)))
+    else:
+        print("  (systemd-analyze not installed: the units' syntax not checked)")
     if fails:
         print(f"FAILED: {len(fails)}")
         return 1
