@@ -329,8 +329,18 @@ func (c *NetConf) passThrough(cniArgs string) bool {
 	return true
 }
 
-// windowFromArgs: the window the runtime asked for in CNI_ARGS
-// (CXLMEM_WINDOW=NAME), or "".
-func windowFromArgs(cniArgs string) string {
-	return cniArg(cniArgs, "CXLMEM_WINDOW")
+// wantedWindow: the window the runtime asked for this pod: CNI_ARGS
+// CXLMEM_WINDOW=NAME, or the configuration's per-pod "args"
+// {"cni": {"window": NAME}} (the CNI conventions' args, which Multus fills
+// from a pod's network selection "cni-args"), or "".
+func (c *NetConf) wantedWindow(cniArgs string) string {
+	if w := cniArg(cniArgs, "CXLMEM_WINDOW"); w != "" {
+		return w
+	}
+	if m, ok := c.Args["cni"].(map[string]interface{}); ok {
+		if w, ok := m["window"].(string); ok {
+			return w
+		}
+	}
+	return ""
 }

@@ -248,14 +248,14 @@ func (d *Daemon) Add(a *AddArgs, r *AddReply) error {
 		}
 		if win == nil {
 			d.mu.Unlock()
-			r.Err = cfgErr("cxlmem: CXLMEM_WINDOW=%s: no window of that name; the configuration has %s", a.Want, strings.Join(names, ", "))
+			r.Err = cfgErr("cxlmem: window %q asked for (CXLMEM_WINDOW or args.cni.window): no window of that name; the configuration has %s", a.Want, strings.Join(names, ", "))
 			return nil
 		}
 		if f := claimedBy(win); f != nil {
 			d.mu.Unlock()
 			r.Err = types.NewError(ErrWindowUnavailable,
 				fmt.Sprintf("cxlmem: window %s is in use by another pod (container %s)", win.describe(), f.st.ContainerID),
-				"ask for a free window with CNI_ARGS CXLMEM_WINDOW=NAME, or delete that pod first")
+				"ask for a free window (CNI_ARGS CXLMEM_WINDOW=NAME or args.cni.window), or delete that pod first")
 			return nil
 		}
 	} else {

@@ -144,7 +144,7 @@ func cmdAdd(args *skel.CmdArgs) error {
 
 	var rep AddReply
 	if e := call(conf.DaemonSocket, "Add", &AddArgs{
-		ContainerID: args.ContainerID, Netns: args.Netns, Want: windowFromArgs(args.Args),
+		ContainerID: args.ContainerID, Netns: args.Netns, Want: conf.wantedWindow(args.Args),
 		Windows: conf.Windows, Link: conf.Link, CxlOptions: conf.CxlOptions,
 	}, &rep, 60*time.Second); e != nil {
 		return e

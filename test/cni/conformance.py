@@ -231,6 +231,9 @@ def main():
         expect_err("unknown window name", lambda: exec_plugin(
             plugin, "ADD", cxl_conf(prevResult=prev2), C["c2"], nsp(pods[1]),
             args="CXLMEM_WINDOW=cardZ", cni_path=rt.cni_path), 7, ["cardZ", "cardA, cardB"], pods[1])
+        expect_err("window in use by another pod (args.cni.window)", lambda: exec_plugin(
+            plugin, "ADD", cxl_conf(prevResult=prev2, args={"cni": {"window": "cardA"}}), C["c2"],
+            nsp(pods[1]), cni_path=rt.cni_path), 100, ["cardA", "in use", C["c1"]], pods[1])
         only_a = cxl_conf(prevResult=prev2, windows=[cx["windows"][0]])
         expect_err("all windows in use", lambda: exec_plugin(
             plugin, "ADD", only_a, C["c2"], nsp(pods[1]), cni_path=rt.cni_path),
