@@ -30,7 +30,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <rte_common.h>
+
 #include "cxlmem_coherence.h"
+#include "cxlmem_layout.h"
 #include "cxlmem_stale.h"
 
 #define STALE_MAX_WINDOWS 16
@@ -47,6 +50,7 @@ struct stale_win {
 
 static struct stale_win wins[STALE_MAX_WINDOWS];
 static int enabled = -1;
+static int payload_only;       /* CXLMEM_STALE_INJECT=payload */
 static int warm = -1;
 static volatile int reg_lock;
 
@@ -63,12 +67,57 @@ stale_enabled(void)
 	if (enabled < 0) {
 		const char *e = getenv("CXLMEM_STALE_INJECT");
 
-		enabled = e != NULL && strcmp(e, "1") == 0;
+		enabled = e != NULL && (strcmp(e, "1") == 0 || strcmp(e, "payload") == 0);
+		payload_only = enabled && strcmp(e, "payload") == 0;
 		if (enabled)
 			fprintf(stderr, "cxlmem_stale: stale-read injector on: each window mapping "
-				"gets a private cache copy; only wb/inv lines move data\n");
+				"gets a private cache copy; only wb/inv lines move data%s\n",
+				payload_only ? " (packet buffers only)" : "");
 	}
 	return enabled;
+}
+
+/*
+ * CXLMEM_STALE_INJECT=payload: only the packet buffers are cached; the
+ * control page and each ring's index and descriptor pages are the file
+ * itself, mapped over the private copy. With coherence=hw the link then
+ * comes up and frames flow, and what goes wrong is exactly the payload
+ * read stale: what a test of the data path's flushes needs to see. The
+ * geometry comes from CXLMEM_STALE_GEOMETRY=queues,rsize,bsize (a host may
+ * map the window before it formats it). Pages are 4 KiB; the page that
+ * holds the last descriptors also holds the first buffers, which are
+ * therefore not cached.
+ */
+static void
+share_control_pages(void *(*real)(void *, size_t, int, int, int, off_t), uint8_t *cache,
+		    size_t len, int fd, off_t off)
+{
+	const char *e = getenv("CXLMEM_STALE_GEOMETRY");
+	unsigned int nq, rs, bs, q, d;
+	struct cxlmem_geometry g;
+
+	if (e == NULL || sscanf(e, "%u,%u,%u", &nq, &rs, &bs) != 3 ||
+	    cxlmem_geometry(nq, rs, bs, &g) != 0 || g.window_bytes > len || (off & 4095) != 0) {
+		fprintf(stderr, "cxlmem_stale: CXLMEM_STALE_INJECT=payload needs "
+			"CXLMEM_STALE_GEOMETRY=queues,rsize,bsize of the window, a window that "
+			"holds it, and a page-aligned offset\n");
+		abort();
+	}
+	for (q = 0; q <= 2 * nq; q++) {
+		/* q == 0: the control page; then ring (q - 1) / 2, d. */
+		uint64_t start = 0, n = CXLMEM_QUEUE_AREA_OFFSET;
+
+		if (q > 0) {
+			d = (q - 1) % 2;
+			start = cxlmem_ring_offset(&g, (q - 1) / 2, (enum cxlmem_dir)d);
+			n = RTE_ALIGN_CEIL(g.buf_offset, 4096);
+		}
+		if (real(cache + start, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 off + (off_t)start) == MAP_FAILED) {
+			perror("cxlmem_stale: mapping a control page shared");
+			abort();
+		}
+	}
 }
 
 static void
@@ -114,6 +163,8 @@ stale_map(void *(*real)(void *, size_t, int, int, int, off_t), void *addr, size_
 	 * other mapping of the same range holds (CXLMEM_STALE_WARM=1). */
 	memcpy(cache, mem, len);
 	memcpy(clean, mem, len);
+	if (payload_only)
+		share_control_pages(real, cache, len, fd, off);
 	for (i = 0; warm && i < STALE_MAX_WINDOWS; i++) {
 		if (wins[i].cache != NULL && wins[i].dev == st.st_dev && wins[i].ino == st.st_ino &&
 		    wins[i].off == off && wins[i].len == len) {
