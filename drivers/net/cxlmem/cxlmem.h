@@ -335,7 +335,10 @@ cxlmem_post_end(struct cxlmem_queue *q)
 /** Per-port state shared between processes (dev->data->dev_private). */
 struct pmd_internals {
 	struct cxlmem_params params;
-	struct cxlmem_geometry geom;    /**< geometry in use (the superblock's) */
+	struct cxlmem_geometry cfg;     /**< geometry asked for (devargs, or their defaults) */
+	struct cxlmem_geometry run;     /**< geometry in use: the window's superblock's
+					 *   (cfg when this end formatted it, or when the
+					 *   window is not formatted yet) */
 	uint16_t port_id;
 	bool started;
 	struct rte_ether_addr mac;

@@ -155,12 +155,12 @@ sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 	sb->line_size = CXLMEM_LINE;
 	sb->features = CXLMEM_FEAT_NONE;
 	sb->window_size = w->size;
-	sb->nb_queues = pi->geom.nb_queues;
-	sb->ring_size = pi->geom.ring_size;
-	sb->buf_size = pi->geom.buf_size;
+	sb->nb_queues = pi->run.nb_queues;
+	sb->ring_size = pi->run.ring_size;
+	sb->buf_size = pi->run.buf_size;
 	sb->desc_size = sizeof(struct cxlmem_desc);
 	sb->queue_offset = CXLMEM_QUEUE_AREA_OFFSET;
-	sb->ring_stride = pi->geom.ring_stride;
+	sb->ring_stride = pi->run.ring_stride;
 	ctrl_publish(pi, host);
 	ctrl_publish(pi, sb);
 	/* Release: the geometry before the magic; pairs with the acquire
@@ -168,7 +168,7 @@ sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 	__atomic_store_n(&sb->magic, CXLMEM_MAGIC, __ATOMIC_RELEASE);
 	ctrl_publish(pi, sb);
 	CXLMEM_LOG(INFO, "formatted %s: queues=%u rsize=%u bsize=%u", w->path,
-		   pi->geom.nb_queues, pi->geom.ring_size, pi->geom.buf_size);
+		   pi->run.nb_queues, pi->run.ring_size, pi->run.buf_size);
 }
 
 /**
@@ -228,19 +228,21 @@ owner_alive(const struct pmd_internals *pi, const struct cxlmem_ctrl *live)
 	return false;
 }
 
-/* Host: format the window with pi->geom if it fits; nothing is written
- * into a window too small for it. Returns 0 or -ENOSPC. */
+/* Host: format the window with the geometry asked for (pi->cfg, which
+ * becomes pi->run) if it fits; nothing is written into a window too small
+ * for it. Returns 0 or -ENOSPC. */
 static int
 format_window(const char *name, struct pmd_internals *pi, struct cxlmem_window *w)
 {
-	if (pi->geom.window_bytes > w->size) {
+	if (pi->cfg.window_bytes > w->size) {
 		CXLMEM_LOG(ERR, "%s: window %s is %" PRIu64 " bytes, the geometry queues=%u rsize=%u "
 			   "bsize=%u needs %" PRIu64 "; give size=%" PRIu64 " or more (on a new "
 			   "file), or fewer queues or smaller rings", name, w->path, w->size,
-			   pi->geom.nb_queues, pi->geom.ring_size, pi->geom.buf_size,
-			   pi->geom.window_bytes, pi->geom.window_bytes);
+			   pi->cfg.nb_queues, pi->cfg.ring_size, pi->cfg.buf_size,
+			   pi->cfg.window_bytes, pi->cfg.window_bytes);
 		return -ENOSPC;
 	}
+	pi->run = pi->cfg;
 	sb_format(pi, w);
 	return 0;
 }
@@ -266,11 +268,9 @@ settle_geometry(const char *name, struct pmd_internals *pi, struct cxlmem_window
 	ret = cxlmem_sb_check(&sb, w->size, &g);
 	if (ret != 0)
 		return ret;
-	if (geometry_equal(&g, &pi->geom))
-		return 0;
-	if (!p->geometry_set) {
-		/* No geometry given: use the window's. */
-		pi->geom = g;
+	if (geometry_equal(&g, &pi->cfg) || !p->geometry_set) {
+		/* The same, or none given: use the window's. */
+		pi->run = g;
 		return 0;
 	}
 	if (p->role == CXLMEM_ROLE_HOST &&
@@ -330,8 +330,8 @@ claim_role(const char *name, struct pmd_internals *pi, struct cxlmem_window *w)
 /**
  * Primary's attach to a mapped window: claim our role, settle the geometry
  * (format as host, or adopt the window's when none was given), and check
- * that the window holds it. pi->geom holds the devargs' geometry on entry
- * and the one in use on success.
+ * that the window holds it. pi->cfg holds the devargs' geometry; on
+ * success pi->run holds the one in use.
  * Returns 0, or a negative errno after one log line: -EBUSY (role owned
  * here or across the link), -EADDRINUSE (overlapping sub-window), -EPROTO
  * (other layout version), -EINVAL (inconsistent superblock or another
@@ -342,12 +342,12 @@ cxlmem_ctrl_attach(const char *name, struct pmd_internals *pi, struct cxlmem_win
 {
 	int ret;
 
-	if (pi->params.geometry_set && pi->geom.window_bytes > w->size) {
+	if (pi->params.geometry_set && pi->cfg.window_bytes > w->size) {
 		CXLMEM_LOG(ERR, "%s: window %s is %" PRIu64 " bytes, the geometry queues=%u rsize=%u "
 			   "bsize=%u needs %" PRIu64 "; give size=%" PRIu64 " or more (on a new "
 			   "file), or fewer queues or smaller rings", name, w->path, w->size,
-			   pi->geom.nb_queues, pi->geom.ring_size, pi->geom.buf_size,
-			   pi->geom.window_bytes, pi->geom.window_bytes);
+			   pi->cfg.nb_queues, pi->cfg.ring_size, pi->cfg.buf_size,
+			   pi->cfg.window_bytes, pi->cfg.window_bytes);
 		return -ENOSPC;
 	}
 	ret = claim_role(name, pi, w);
@@ -356,11 +356,11 @@ cxlmem_ctrl_attach(const char *name, struct pmd_internals *pi, struct cxlmem_win
 	ret = settle_geometry(name, pi, w);
 	if (ret != 0)
 		return ret;
-	if (pi->geom.window_bytes > w->size) {
+	if (pi->run.window_bytes > w->size) {
 		CXLMEM_LOG(ERR, "%s: window %s is %" PRIu64 " bytes, the geometry queues=%u rsize=%u "
 			   "bsize=%u needs %" PRIu64 "; give a smaller geometry or a larger window",
-			   name, w->path, w->size, pi->geom.nb_queues, pi->geom.ring_size,
-			   pi->geom.buf_size, pi->geom.window_bytes);
+			   name, w->path, w->size, pi->run.nb_queues, pi->run.ring_size,
+			   pi->run.buf_size, pi->run.window_bytes);
 		return -ENOSPC;
 	}
 	return 0;
@@ -741,8 +741,8 @@ link_check(struct rte_eth_dev *dev)
 
 		line_read(pi, &sb, cxlmem_win_sb(w));
 		if (sb.magic != CXLMEM_MAGIC || sb.version != CXLMEM_LAYOUT_VERSION ||
-		    sb.nb_queues != pi->geom.nb_queues || sb.ring_size != pi->geom.ring_size ||
-		    sb.buf_size != pi->geom.buf_size)
+		    sb.nb_queues != pi->run.nb_queues || sb.ring_size != pi->run.ring_size ||
+		    sb.buf_size != pi->run.buf_size)
 			return set_link(dev, false);
 	}
 

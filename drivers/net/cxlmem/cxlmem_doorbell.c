@@ -129,7 +129,7 @@ cxlmem_doorbell_open(const struct pmd_internals *pi, struct pmd_process_private 
 	cxlmem_doorbell_init(pp);
 	if (prefix[0] == '\0')
 		return;
-	for (q = 0; q < pi->geom.nb_queues; q++) {
+	for (q = 0; q < pi->run.nb_queues; q++) {
 		/* The peer receives on the ring we transmit on. */
 		db_addr(&pp->db.peer[q], prefix, q, cxlmem_tx_dir(pi->params.role));
 		db_addr(&pp->db.own[q], prefix, q, cxlmem_rx_dir(pi->params.role));

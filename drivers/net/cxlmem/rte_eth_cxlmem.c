@@ -72,11 +72,11 @@ eth_dev_configure(struct rte_eth_dev *dev)
 	struct pmd_internals *pi = dev->data->dev_private;
 
 	PRIMARY_ONLY();
-	if (dev->data->nb_rx_queues > pi->geom.nb_queues ||
-	    dev->data->nb_tx_queues > pi->geom.nb_queues) {
+	if (dev->data->nb_rx_queues > pi->run.nb_queues ||
+	    dev->data->nb_tx_queues > pi->run.nb_queues) {
 		CXLMEM_LOG(ERR, "port %u: %u rx / %u tx queues asked, the window has %u queue pairs "
 			   "(queues= devarg)", pi->port_id, dev->data->nb_rx_queues,
-			   dev->data->nb_tx_queues, pi->geom.nb_queues);
+			   dev->data->nb_tx_queues, pi->run.nb_queues);
 		return -EINVAL;
 	}
 	if (dev->data->dev_conf.intr_conf.rxq && pi->params.doorbell[0] == '\0') {
@@ -130,15 +130,15 @@ static int
 eth_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct pmd_internals *pi = dev->data->dev_private;
-	const uint16_t ring = (uint16_t)pi->geom.ring_size;
+	const uint16_t ring = (uint16_t)pi->run.ring_size;
 
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = CXLMEM_MAX_FRAME_LEN;
 	info->min_rx_bufsize = 0;
 	info->min_mtu = CXLMEM_MIN_MTU;
 	info->max_mtu = CXLMEM_MAX_MTU;
-	info->max_rx_queues = (uint16_t)pi->geom.nb_queues;
-	info->max_tx_queues = (uint16_t)pi->geom.nb_queues;
+	info->max_rx_queues = (uint16_t)pi->run.nb_queues;
+	info->max_tx_queues = (uint16_t)pi->run.nb_queues;
 	info->max_lro_pkt_size = CXLMEM_MAX_GSO_FRAME_LEN;
 	info->rx_offload_capa = CXLMEM_RX_OFFLOAD_CAPA;
 	info->tx_offload_capa = CXLMEM_TX_OFFLOAD_CAPA;
@@ -189,10 +189,10 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 				       SOCKET_ID_ANY);
 	if (q == NULL)
 		return NULL;
-	q->ring_size = pi->geom.ring_size;
-	q->mask = pi->geom.ring_size - 1;
-	q->buf_size = pi->geom.buf_size;
-	q->limit = pi->geom.ring_size;
+	q->ring_size = pi->run.ring_size;
+	q->mask = pi->run.ring_size - 1;
+	q->buf_size = pi->run.buf_size;
+	q->limit = pi->run.ring_size;
 	q->max_frame = cxlmem_frame_len(dev->data->mtu);
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
@@ -786,7 +786,7 @@ probe_secondary(struct rte_vdev_device *vdev, const char *name)
 		rte_eth_dev_release_port(dev);
 		return ret;
 	}
-	cxlmem_rings_map(pp, &pi->geom);
+	cxlmem_rings_map(pp, &pi->run);
 	cxlmem_doorbell_open(pi, pp);
 	dev->process_private = pp;
 	dev->dev_ops = &ops;
@@ -833,20 +833,22 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	pi->port_id = dev->data->port_id;
 	rte_spinlock_init(&pi->ctrl_lock);
 	/* Within the devargs' ranges the sizes cannot overflow. */
-	ret = cxlmem_geometry(params.nb_queues, params.ring_size, params.buf_size, &pi->geom);
+	ret = cxlmem_geometry(params.nb_queues, params.ring_size, params.buf_size, &pi->cfg);
 	if (ret != 0)
 		goto fail;
 	dev->process_private = pp;
 
 	/* Until the geometry is settled only the header must be there. */
-	ret = cxlmem_window_open(&params, pi->geom.window_bytes, CXLMEM_QUEUE_AREA_OFFSET,
+	/* Until the window's superblock says otherwise: what was asked. */
+	pi->run = pi->cfg;
+	ret = cxlmem_window_open(&params, pi->cfg.window_bytes, CXLMEM_QUEUE_AREA_OFFSET,
 				 &pp->win);
 	if (ret != 0)
 		goto fail;
 	ret = cxlmem_ctrl_attach(name, pi, &pp->win);
 	if (ret != 0)
 		goto fail;
-	cxlmem_rings_map(pp, &pi->geom);
+	cxlmem_rings_map(pp, &pi->run);
 	snprintf(pi->win_path, sizeof(pi->win_path), "%s", pp->win.path);
 	pi->win_size = pp->win.size;
 	pi->link_speed = link_speed(name, &params, &pp->win);
@@ -881,8 +883,8 @@ rte_pmd_cxlmem_probe(struct rte_vdev_device *vdev)
 	CXLMEM_LOG(INFO, "%s: role=%s window %s offset=%" PRIu64 " size=%" PRIu64
 		   " queues=%u rsize=%u bsize=%u coherence=%s nt_store=%s node=%d speed=%u", name,
 		   params.role == CXLMEM_ROLE_HOST ? "host" : "device", pp->win.path,
-		   params.offset, pp->win.size, pi->geom.nb_queues, pi->geom.ring_size,
-		   pi->geom.buf_size, params.coherence == CXLMEM_COHERENCE_FLUSH ? "flush" : "hw",
+		   params.offset, pp->win.size, pi->run.nb_queues, pi->run.ring_size,
+		   pi->run.buf_size, params.coherence == CXLMEM_COHERENCE_FLUSH ? "flush" : "hw",
 		   pi->nt_store ? "on" : "off", pp->win.numa_node, pi->link_speed);
 	return 0;
 
