@@ -54,7 +54,7 @@ struct tun_ctr {
 	uint64_t rx_err, rx_bad;      /* read errors; metadata not carried */
 	uint64_t rx_nombuf;           /* rounds cut short: pool empty */
 	uint64_t tx_pkts, tx_bytes;   /* written to the kernel */
-	uint64_t tx_err;              /* refused by the kernel */
+	uint64_t tx_err, tx_bad;      /* refused by the kernel; metadata not carried */
 	struct vnet_ctr v;            /* frames with offloads, both ways */
 };
 
@@ -290,9 +290,13 @@ prep_write(struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w, struct dir
 
 	memset(&w->vh, 0, sizeof(w->vh));
 	w->hlen = 0;
-	if (unlikely(m->nb_segs > TUN_MAX_SEGS) ||
-	    (m->ol_flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK) &&
-	     fwd_to_vnet(m, &w->vh, w->hbuf, &w->hlen, &offl, &t->c.v) != 0)) {
+	if (unlikely(m->nb_segs > TUN_MAX_SEGS)) {
+		st->drop_bad++;
+		return -1;
+	}
+	if (m->ol_flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK) &&
+	    fwd_to_vnet(m, &w->vh, w->hbuf, &w->hlen, &offl, &t->c.v) != 0) {
+		t->c.tx_bad++;
 		st->drop_bad++;
 		return -1;
 	}
@@ -551,6 +555,7 @@ sum_ctr(struct tun_ctr *s)
 		s->v.tx_gso += c->v.tx_gso;
 		s->v.tx_csum += c->v.tx_csum;
 		s->tx_err += c->tx_err;
+		s->tx_bad += c->tx_bad;
 	}
 }
 
@@ -573,8 +578,9 @@ tun_print_stats(bool final, double dt)
 	}
 	printf("  %-12s offloads: rx gso %" PRIu64 " csum %" PRIu64 ", tx gso %" PRIu64
 	       " csum %" PRIu64 "; drops: rx-errors %" PRIu64 " rx-bad-offload %" PRIu64
-	       " rx-nombuf %" PRIu64 " tx-errors %" PRIu64 "\n", "", s.v.rx_gso, s.v.rx_csum,
-	       s.v.tx_gso, s.v.tx_csum, s.rx_err, s.rx_bad, s.rx_nombuf, s.tx_err);
+	       " rx-nombuf %" PRIu64 " tx-errors %" PRIu64 " tx-bad-offload %" PRIu64 "\n", "",
+	       s.v.rx_gso, s.v.rx_csum, s.v.tx_gso, s.v.tx_csum, s.rx_err, s.rx_bad, s.rx_nombuf,
+	       s.tx_err, s.tx_bad);
 	last = s;
 }
 

@@ -55,9 +55,11 @@ struct vnet_ctr {
 /*
  * Kernel -> window. vh came with frame m (a chain whose pkt_len is the sum
  * of its data_len) from a tun queue; sets m's l2/l3/l4_len, tso_segsz and TX
- * offload flags (only offloads enabled in o->tx) so that the transport
- * completes the checksums or segments it, or completes a checksum in
- * software where the transport cannot (the frame's checksum field is then
+ * offload flags (only offloads enabled in o->tx; only for TCP or UDP over
+ * IPv4/IPv6 whose L4 header has at least its fixed size and whose headers
+ * all lie in the first segment) so that the transport completes the
+ * checksums or segments it, or completes a checksum in software where the
+ * transport cannot (the checksum field at csum_start + csum_offset is then
  * written, the only bytes of m that change). Returns 0, or -1 when the
  * frame cannot be carried as the header asks (the caller drops and counts
  * it); counts frames sent on with offloads in c.
@@ -72,8 +74,14 @@ int fwd_from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh,
  * (VNET_HDR_COPY bytes), a copy of the first *hlen bytes of the frame,
  * patched; the caller sends hbuf's *hlen bytes in place of the frame's
  * first *hlen bytes (*hlen is 0 when nothing was copied). vh must be zeroed
- * by the caller. Returns 0, or -1 to drop the frame (the caller counts it);
- * counts frames sent on with offloads in c.
+ * by the caller. A header with NEEDS_CSUM always has csum_start +
+ * csum_offset + 2 <= hdr_len = *hlen; the GSO type follows the frame's
+ * headers, UDP_L4 only when the kernel took TUN_F_USO4/6 (o->tun). Returns
+ * 0, or -1 to drop the frame (the caller counts it): a checksum-none or LRO
+ * frame whose headers cannot be described (not TCP or UDP over IP, past the
+ * copy or the first segment), a TCP header shorter than 20 bytes, a UDP
+ * super-frame to a kernel without USO. Counts frames sent on with offloads
+ * in c.
  */
 int fwd_to_vnet(const struct rte_mbuf *m, struct virtio_net_hdr *vh, uint8_t *hbuf,
 		uint16_t *hlen, const struct vnet_offloads *o, struct vnet_ctr *c);
