@@ -9,6 +9,7 @@
  *               queues, link state; the stable default MAC
  *   kern_tap.c  kernel backend "tap": DPDK's net_tap (or --kernel-devargs)
  *   kern_tun.c  kernel backend "tun": /dev/net/tun queues with virtio_net_hdr
+ *   vnet_hdr.c  virtio_net_hdr <-> mbuf offload fields (vnet_hdr.h; no globals)
  *   stats.c     the --stats lines, the forwarders' CPU share
  *   main.c      EAL, the poll loops (busy or adaptive), drain, cleanup
  *   fwd_netlink.c  rtnetlink requests (libmnl)

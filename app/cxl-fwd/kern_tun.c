@@ -19,9 +19,8 @@
  * header checksum) are patched in a private copy, never in the mbuf, so that
  * nothing is written into a buffer that may be window memory.
  *
- * How DPDK's virtio PMD maps the same fields (read, not copied):
- * drivers/net/virtio/virtio_rxtx.c, virtio_rx_offload() and
- * virtqueue.h, virtqueue_xmit_offload().
+ * The header translation itself is in vnet_hdr.c; this file has the queues,
+ * their I/O, the offload negotiation with the kernel and the counters.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,47 +34,28 @@
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
-#include <linux/if_tun.h>
-#include <linux/virtio_net.h>
 #include <liburing.h>
 
 #include <rte_ethdev.h>
-#include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_net.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
 
 #include "fwd.h"
-
-/* Linux 6.2 added UDP segmentation offload to tun (Debian 12's headers are
- * from 6.1): the kernel takes both bits or neither. */
-#ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#endif
-#ifndef TUN_F_USO6
-#define TUN_F_USO6 0x40
-#endif
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
-#define VIRTIO_NET_HDR_GSO_UDP_L4 5
-#endif
+#include "vnet_hdr.h"
 
 #define TUN_MAX_SEGS 128          /* mbufs one read may fill */
 #define TUN_MAX_IOV  (TUN_MAX_SEGS + 2)
-#define TUN_HDR_COPY 256          /* bytes of headers patched in a copy */
 #define TUN_RD_SLOTS 32           /* reads in one io_uring submission, at most */
 #define TUN_RD_MBUFS 256          /* standing mbufs of all slots, at most */
 
 /* Per-queue counters; one writer (the lcore owning the queue). */
 struct tun_ctr {
 	uint64_t rx_pkts, rx_bytes;   /* read from the kernel */
-	uint64_t rx_gso, rx_csum;     /* ... of them GSO / checksum-partial */
 	uint64_t rx_err, rx_bad;      /* read errors; metadata not carried */
 	uint64_t rx_nombuf;           /* rounds cut short: pool empty */
 	uint64_t tx_pkts, tx_bytes;   /* written to the kernel */
-	uint64_t tx_gso, tx_csum;     /* ... of them GSO / checksum-partial */
-	uint64_t tx_err;              /* refused by the kernel */
+	uint64_t tx_err, tx_bad;      /* refused by the kernel; metadata not carried */
+	struct vnet_ctr v;            /* frames with offloads, both ways */
 };
 
 /* One frame on its way to the kernel: its header, patched headers and the
@@ -85,7 +65,7 @@ struct tun_wr {
 	uint16_t hlen;
 	unsigned int niov;
 	struct iovec iov[TUN_MAX_IOV];
-	uint8_t hbuf[TUN_HDR_COPY];
+	uint8_t hbuf[VNET_HDR_COPY];
 };
 
 /* One standing read: a chain of pool mbufs large enough for the largest
@@ -116,135 +96,8 @@ static struct tun_ctr last;           /* sum at the previous print */
 static unsigned int rd_segs;          /* mbufs per read */
 static unsigned int rd_cap;           /* largest frame a read takes */
 static unsigned int room;             /* data room of one mbuf */
-static unsigned int tun_offl;         /* TUNSETOFFLOAD the kernel took */
-static uint64_t x_tx_ol;              /* transport TX offloads enabled */
+static struct vnet_offloads offl;     /* transport TX offloads, kernel's TUN_F_* */
 static const int vnet_hdr_sz = sizeof(struct virtio_net_hdr);
-
-/* ---- kernel -> window: virtio_net_hdr to mbuf TX offload fields ---------- */
-
-/* Complete a checksum-partial frame in software: the 16-bit one's complement
- * sum from csum_start to the end (the field holds the pseudo-header seed)
- * goes into csum_start + csum_offset. */
-static int
-csum_in_software(struct rte_mbuf *m, uint16_t start, uint16_t off, bool udp)
-{
-	uint16_t sum, *field;
-	struct rte_mbuf *seg = m;
-	uint32_t pos = (uint32_t)start + off;
-
-	if (pos + 2 > m->pkt_len || start >= m->pkt_len)
-		return -1;
-	if (rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &sum) != 0)
-		return -1;
-	sum = (uint16_t)~sum;
-	if (udp && sum == 0)
-		sum = 0xffff;
-	while (seg != NULL && pos >= seg->data_len) {
-		pos -= seg->data_len;
-		seg = seg->next;
-	}
-	if (seg == NULL || pos + 2 > seg->data_len)
-		return -1;	/* the field straddles two segments */
-	field = rte_pktmbuf_mtod_offset(seg, uint16_t *, pos);
-	*field = sum;
-	return 0;
-}
-
-/*
- * vh came with the frame m from the kernel; set m's offload fields so that
- * the transport completes them (rte_mbuf_core.h semantics). Returns 0, or -1
- * when the frame cannot be carried (then it is dropped and counted).
- *
- * The checksum seed: for CHECKSUM_PARTIAL (NEEDS_CSUM) frames the kernel
- * leaves in the L4 checksum field the folded pseudo-header sum including the
- * L4 length (__tcp_v4_send_check(), udp4_hwcsum(): ~tcp_v4_check(len, ...)),
- * which is exactly what the mbuf API asks for with RTE_MBUF_F_TX_TCP_CKSUM /
- * UDP_CKSUM (rte_ipv4_phdr_cksum(ip, 0)): nothing to change. For TCP GSO
- * frames the kernel's seed includes the super-frame's length too
- * (tcp_gso_segment() takes it out again), but RTE_MBUF_F_TX_TCP_SEG wants the
- * seed without the length (rte_ipv4_phdr_cksum() with TCP_SEG), so it is
- * recomputed with DPDK's helper. For UDP GSO DPDK's helper keeps the length,
- * as the kernel does.
- */
-static int
-from_vnet(struct rte_mbuf *m, const struct virtio_net_hdr *vh, struct tun_ctr *c)
-{
-	struct rte_net_hdr_lens hl;
-	uint32_t ptype, l4;
-	uint64_t ol = 0;
-	uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
-	bool v4, v6;
-	void *l3, *l4h;
-
-	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-				  RTE_PTYPE_L4_MASK);
-	v4 = RTE_ETH_IS_IPV4_HDR(ptype);
-	v6 = RTE_ETH_IS_IPV6_HDR(ptype);
-	l4 = ptype & RTE_PTYPE_L4_MASK;
-	m->l2_len = hl.l2_len;
-	m->l3_len = hl.l3_len;
-	m->l4_len = hl.l4_len;
-
-	if (gso != VIRTIO_NET_HDR_GSO_NONE) {
-		if (vh->gso_size == 0 || !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-			return -1;
-		switch (gso) {
-		case VIRTIO_NET_HDR_GSO_TCPV4:
-		case VIRTIO_NET_HDR_GSO_TCPV6:
-			if (l4 != RTE_PTYPE_L4_TCP ||
-			    (gso == VIRTIO_NET_HDR_GSO_TCPV4 ? !v4 : !v6) ||
-			    !(x_tx_ol & RTE_ETH_TX_OFFLOAD_TCP_TSO))
-				return -1;
-			ol = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
-			break;
-		case VIRTIO_NET_HDR_GSO_UDP_L4:
-			if (l4 != RTE_PTYPE_L4_UDP || !(v4 || v6) ||
-			    !(x_tx_ol & RTE_ETH_TX_OFFLOAD_UDP_TSO))
-				return -1;
-			ol = RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_UDP_CKSUM;
-			break;
-		default:
-			return -1;	/* UFO (fragments): never asked for */
-		}
-		/* Each IPv4 segment needs its header checksum: asked for
-		 * when the port offers it, else left to its TSO (as virtio's
-		 * does without advertising IPV4_CKSUM). */
-		ol |= v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
-		if (v4 && (x_tx_ol & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
-			ol |= RTE_MBUF_F_TX_IP_CKSUM;
-		if ((uint32_t)m->l2_len + m->l3_len + m->l4_len > m->data_len)
-			return -1;	/* headers not in the first segment */
-		m->tso_segsz = vh->gso_size;
-		m->ol_flags |= ol;
-		l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
-		l4h = rte_pktmbuf_mtod_offset(m, char *, m->l2_len + m->l3_len);
-		if (ol & RTE_MBUF_F_TX_TCP_SEG)
-			((struct rte_tcp_hdr *)l4h)->cksum = v4 ?
-				rte_ipv4_phdr_cksum(l3, ol) : rte_ipv6_phdr_cksum(l3, ol);
-		c->rx_gso++;
-		return 0;
-	}
-	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		bool tcp = l4 == RTE_PTYPE_L4_TCP, udp = l4 == RTE_PTYPE_L4_UDP;
-		uint16_t start = vh->csum_start, off = vh->csum_offset;
-
-		c->rx_csum++;
-		if ((v4 || v6) && start == m->l2_len + m->l3_len &&
-		    ((tcp && off == offsetof(struct rte_tcp_hdr, cksum) &&
-		      (x_tx_ol & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ||
-		     (udp && off == offsetof(struct rte_udp_hdr, dgram_cksum) &&
-		      (x_tx_ol & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)))) {
-			m->ol_flags |= (tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM) |
-				       (v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-			return 0;
-		}
-		/* Anything else (a tunnel, an unknown protocol): complete
-		 * it here, as virtio_rx_offload() does. */
-		return csum_in_software(m, start, off, udp);
-	}
-	/* VIRTIO_NET_HDR_F_DATA_VALID: the checksum in the data is right. */
-	return 0;
-}
 
 static int
 refill(struct tun_rd *r)
@@ -301,7 +154,7 @@ take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
 	memmove(r->spare, r->spare + nseg, (r->nspare - nseg) * sizeof(r->spare[0]));
 	r->nspare -= nseg;
 	if ((r->vh.flags != 0 || r->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) &&
-	    from_vnet(m, &r->vh, &t->c) != 0) {
+	    fwd_from_vnet(m, &r->vh, &offl, &t->c.v) != 0) {
 		t->c.rx_bad++;
 		rte_pktmbuf_free(m);
 		return NULL;
@@ -428,82 +281,6 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
-/* ---- window -> kernel: mbuf RX offload flags to virtio_net_hdr ----------- */
-
-/*
- * Fill vh for m (received from the transport). Headers that must change go
- * into hbuf (a copy of the first *hlen bytes of the frame, patched) so that
- * the mbuf is never written. Returns 0, or -1 to drop the frame.
- *
- * RTE_MBUF_F_RX_LRO (a super-frame, tso_segsz the segment size) -> GSO TCPv4/
- * TCPv6 (UDP: UDP_L4) with NEEDS_CSUM. RTE_MBUF_F_RX_L4_CKSUM_NONE (the field
- * is not right, the data is intact) and _GOOD (verified) -> NEEDS_CSUM: the
- * kernel then trusts the data and computes the checksum only if the frame
- * leaves through another device. In all three the field gets the seed the
- * kernel expects: the pseudo-header sum with the L4 length (see from_vnet()).
- * csum_start/csum_offset are computed from the headers (rte_net_get_ptype).
- * Anything else (UNKNOWN, BAD) goes as a plain frame: the kernel verifies.
- */
-static int
-to_vnet(struct rte_mbuf *m, struct virtio_net_hdr *vh, uint8_t *hbuf, uint16_t *hlen,
-	struct tun_ctr *c)
-{
-	uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	bool lro = (m->ol_flags & RTE_MBUF_F_RX_LRO) != 0;
-	struct rte_net_hdr_lens hl;
-	uint32_t ptype, l4, hdrs;
-	bool v4, v6, tcp, udp;
-	uint16_t *field;
-
-	if (!lro && l4f != RTE_MBUF_F_RX_L4_CKSUM_NONE && l4f != RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return 0;
-	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-				  RTE_PTYPE_L4_MASK);
-	v4 = RTE_ETH_IS_IPV4_HDR(ptype);
-	v6 = RTE_ETH_IS_IPV6_HDR(ptype);
-	l4 = ptype & RTE_PTYPE_L4_MASK;
-	tcp = l4 == RTE_PTYPE_L4_TCP;
-	udp = l4 == RTE_PTYPE_L4_UDP;
-	hdrs = (uint32_t)hl.l2_len + hl.l3_len + hl.l4_len;
-	if (!(v4 || v6) || !(tcp || udp) || hdrs > TUN_HDR_COPY || hdrs > m->data_len) {
-		/* Verified data of a protocol we cannot point the kernel
-		 * at: plain, the kernel verifies it again. A super-frame or
-		 * a frame with a wrong field cannot go that way. */
-		return lro || l4f == RTE_MBUF_F_RX_L4_CKSUM_NONE ? -1 : 0;
-	}
-	if (lro && (m->tso_segsz == 0 || (udp && hl.l4_len != sizeof(struct rte_udp_hdr))))
-		return -1;
-	memcpy(hbuf, rte_pktmbuf_mtod(m, void *), hdrs);
-	*hlen = (uint16_t)hdrs;
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->csum_start = (uint16_t)(hl.l2_len + hl.l3_len);
-	vh->csum_offset = tcp ? offsetof(struct rte_tcp_hdr, cksum) :
-				offsetof(struct rte_udp_hdr, dgram_cksum);
-	field = (uint16_t *)(hbuf + vh->csum_start + vh->csum_offset);
-	if (v4) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hbuf + hl.l2_len);
-
-		*field = rte_ipv4_phdr_cksum(ip, 0);
-		if (lro) {
-			/* The kernel checks the IP header of every packet. */
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		}
-	} else {
-		*field = rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)(hbuf + hl.l2_len), 0);
-	}
-	if (lro) {
-		vh->gso_type = udp ? VIRTIO_NET_HDR_GSO_UDP_L4 :
-			       v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
-		vh->gso_size = m->tso_segsz;
-		vh->hdr_len = (uint16_t)hdrs;
-		c->tx_gso++;
-	} else {
-		c->tx_csum++;
-	}
-	return 0;
-}
-
 /* Build w for m; returns 0, or -1 to drop (counted in st). */
 static inline int
 prep_write(struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w, struct dir_stats *st)
@@ -513,9 +290,13 @@ prep_write(struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w, struct dir
 
 	memset(&w->vh, 0, sizeof(w->vh));
 	w->hlen = 0;
-	if (unlikely(m->nb_segs > TUN_MAX_SEGS) ||
-	    (m->ol_flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK) &&
-	     to_vnet(m, &w->vh, w->hbuf, &w->hlen, &t->c) != 0)) {
+	if (unlikely(m->nb_segs > TUN_MAX_SEGS)) {
+		st->drop_bad++;
+		return -1;
+	}
+	if (m->ol_flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK) &&
+	    fwd_to_vnet(m, &w->vh, w->hbuf, &w->hlen, &offl, &t->c.v) != 0) {
+		t->c.tx_bad++;
 		st->drop_bad++;
 		return -1;
 	}
@@ -682,7 +463,7 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: interface %s exists already (another cxl-fwd, "
 			 "or a left-over device); choose another --iface or delete it with "
 			 "'ip link del %s'\n", opts.iface, opts.iface);
-	x_tx_ol = x_tx;
+	offl.tx = x_tx;
 	/* Only what the transport can carry: a checksum-partial frame needs
 	 * the TCP and UDP checksum offloads, a GSO frame TSO (USO). */
 	if ((x_tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && (x_tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
@@ -715,7 +496,7 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 				       "writev() per frame\n", opts.iface, strerror(-ret));
 		}
 		if (q == 0)
-			tun_offl = set_offloads(tq[q].fd, want);
+			offl.tun = set_offloads(tq[q].fd, want);
 		tq[q].nslots = tq[q].uring ?
 			RTE_MAX(1u, RTE_MIN((unsigned int)TUN_RD_SLOTS, TUN_RD_MBUFS / rd_segs)) : 1;
 		tq[q].rd_next = 1;
@@ -734,7 +515,7 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 	if (ioctl(tq[0].fd, SIOCSIFHWADDR, &ifr) != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: setting the MAC: %s\n", opts.iface,
 			 strerror(errno));
-	offl_names(tun_offl, names, sizeof(names));
+	offl_names(offl.tun, names, sizeof(names));
 	printf("cxl-fwd: %s: tun backend, %u queue(s), kernel offloads:%s (transport tx 0x%"
 	       PRIx64 " rx 0x%" PRIx64 "), reads up to %u bytes into %u mbuf(s), %s\n",
 	       opts.iface, opts.queues, names, x_tx, x_rx, rd_cap, rd_segs,
@@ -764,16 +545,17 @@ sum_ctr(struct tun_ctr *s)
 
 		s->rx_pkts += c->rx_pkts;
 		s->rx_bytes += c->rx_bytes;
-		s->rx_gso += c->rx_gso;
-		s->rx_csum += c->rx_csum;
+		s->v.rx_gso += c->v.rx_gso;
+		s->v.rx_csum += c->v.rx_csum;
 		s->rx_err += c->rx_err;
 		s->rx_bad += c->rx_bad;
 		s->rx_nombuf += c->rx_nombuf;
 		s->tx_pkts += c->tx_pkts;
 		s->tx_bytes += c->tx_bytes;
-		s->tx_gso += c->tx_gso;
-		s->tx_csum += c->tx_csum;
+		s->v.tx_gso += c->v.tx_gso;
+		s->v.tx_csum += c->v.tx_csum;
 		s->tx_err += c->tx_err;
+		s->tx_bad += c->tx_bad;
 	}
 }
 
@@ -796,8 +578,9 @@ tun_print_stats(bool final, double dt)
 	}
 	printf("  %-12s offloads: rx gso %" PRIu64 " csum %" PRIu64 ", tx gso %" PRIu64
 	       " csum %" PRIu64 "; drops: rx-errors %" PRIu64 " rx-bad-offload %" PRIu64
-	       " rx-nombuf %" PRIu64 " tx-errors %" PRIu64 "\n", "", s.rx_gso, s.rx_csum,
-	       s.tx_gso, s.tx_csum, s.rx_err, s.rx_bad, s.rx_nombuf, s.tx_err);
+	       " rx-nombuf %" PRIu64 " tx-errors %" PRIu64 " tx-bad-offload %" PRIu64 "\n", "",
+	       s.v.rx_gso, s.v.rx_csum, s.v.tx_gso, s.v.tx_csum, s.rx_err, s.rx_bad, s.rx_nombuf,
+	       s.tx_err, s.tx_bad);
 	last = s;
 }
 

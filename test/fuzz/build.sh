@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# test/fuzz/build.sh OUTDIR - build the libFuzzer harness fuzz_window with
-# clang, AddressSanitizer and UndefinedBehaviorSanitizer, from the PMD's own
-# sources (not the gcc-built library: libFuzzer needs clang's coverage
-# instrumentation in the code under test).
+# test/fuzz/build.sh OUTDIR [TARGET...] - build libFuzzer harnesses with
+# clang, AddressSanitizer and UndefinedBehaviorSanitizer, from the code's own
+# sources (not the gcc-built objects: libFuzzer needs clang's coverage
+# instrumentation in the code under test). Targets (default: all):
+#   fuzz_window  the PMD against hostile window contents (fuzz_window.c)
+#   fuzz_vnet    cxl-fwd's virtio-net header translation (fuzz_vnet.c,
+#                app/cxl-fwd/vnet_hdr.c; no EAL, no driver SDK)
 #
 # Exits 77 (meson's "skipped") with the reason when clang or its libFuzzer
 # runtime is missing (Debian 12: apt-get install clang).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-out="${1:?usage: build.sh OUTDIR}"
+out="${1:?usage: build.sh OUTDIR [TARGET...]}"
+shift
+targets=("$@")
+((${#targets[@]})) || targets=(fuzz_window fuzz_vnet)
 mkdir -p "$out"
 
 CLANG="${CLANG:-}"
@@ -29,29 +35,48 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;ret
 fi
 rm -f "$out/.probe"
 
-ver="$(pkg-config --modversion libdpdk)"
-sdk="${CXLMEM_SDK_INCLUDEDIR:-$root/build-deps/dpdk-$ver/include}"
-if [[ ! -f "$sdk/ethdev_driver.h" ]]; then
-    # A DPDK built with enable_driver_sdk installs them in its own include dir.
-    if ! echo '#include <ethdev_driver.h>' | "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
-        echo "FAIL: DPDK driver-SDK headers not found in $sdk (run ./scripts/setup.sh, or set CXLMEM_SDK_INCLUDEDIR)" >&2
-        exit 1
-    fi
-    sdk=""
-fi
+cflags=(-g -O1 -fno-omit-frame-pointer
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        -Wall -Wextra -Werror=implicit-function-declaration
+        -D_GNU_SOURCE= -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API)
 
-drv="$root/drivers/net/cxlmem"
-# shellcheck disable=SC2046
-"$CLANG" -g -O1 -fno-omit-frame-pointer \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Wall -Wextra -Werror=implicit-function-declaration \
-    -D_GNU_SOURCE= -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.cxlmem \
-    -I"$drv" ${sdk:+-I"$sdk"} $(pkg-config --cflags libdpdk libdaxctl numa) \
-    "$here/fuzz_window.c" "$drv/rte_eth_cxlmem.c" "$drv/cxlmem_ctrl.c" "$drv/cxlmem_devargs.c" \
-    "$drv/cxlmem_window.c" "$drv/cxlmem_rxtx.c" "$drv/cxlmem_frame.c" \
-    "$drv/cxlmem_zerocopy.c" \
-    "$drv/cxlmem_doorbell.c" \
-    -o "$out/fuzz_window.new" \
-    $(pkg-config --libs libdpdk libdaxctl numa) -lrte_bus_vdev -lpthread
-mv "$out/fuzz_window.new" "$out/fuzz_window"
-echo "built $out/fuzz_window"
+build_window() {
+    local ver sdk drv
+    ver="$(pkg-config --modversion libdpdk)"
+    sdk="${CXLMEM_SDK_INCLUDEDIR:-$root/build-deps/dpdk-$ver/include}"
+    if [[ ! -f "$sdk/ethdev_driver.h" ]]; then
+        # A DPDK built with enable_driver_sdk installs them in its own include dir.
+        if ! echo '#include <ethdev_driver.h>' | "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
+            echo "FAIL: DPDK driver-SDK headers not found in $sdk (run ./scripts/setup.sh, or set CXLMEM_SDK_INCLUDEDIR)" >&2
+            exit 1
+        fi
+        sdk=""
+    fi
+    drv="$root/drivers/net/cxlmem"
+    # shellcheck disable=SC2046
+    "$CLANG" "${cflags[@]}" -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.cxlmem \
+        -I"$drv" ${sdk:+-I"$sdk"} $(pkg-config --cflags libdpdk libdaxctl numa) \
+        "$here/fuzz_window.c" "$drv/rte_eth_cxlmem.c" "$drv/cxlmem_ctrl.c" "$drv/cxlmem_devargs.c" \
+        "$drv/cxlmem_window.c" "$drv/cxlmem_rxtx.c" "$drv/cxlmem_frame.c" \
+        "$drv/cxlmem_zerocopy.c" \
+        "$drv/cxlmem_doorbell.c" \
+        -o "$out/fuzz_window.new" \
+        $(pkg-config --libs libdpdk libdaxctl numa) -lrte_bus_vdev -lpthread
+}
+
+build_vnet() {
+    # shellcheck disable=SC2046
+    "$CLANG" "${cflags[@]}" -I"$root/app/cxl-fwd" $(pkg-config --cflags libdpdk) \
+        "$here/fuzz_vnet.c" "$root/app/cxl-fwd/vnet_hdr.c" \
+        -o "$out/fuzz_vnet.new" $(pkg-config --libs libdpdk)
+}
+
+for t in "${targets[@]}"; do
+    case "$t" in
+        fuzz_window) build_window ;;
+        fuzz_vnet) build_vnet ;;
+        *) echo "FAIL: unknown fuzz target '$t' (fuzz_window, fuzz_vnet)" >&2; exit 1 ;;
+    esac
+    mv "$out/$t.new" "$out/$t"
+    echo "built $out/$t"
+done
