@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tables of docs/performance.md "Full sweep" from run.sh's testpmd CSVs (peers.sh -x rows:
+"""Tables of docs/results/sweep-intel/README.md (and docs/performance.md) from run.sh's testpmd CSVs (peers.sh -x rows:
 peer,mode,pkt_len,mpps,gbps,foreign_pct,c2c_ns,mpps_near,n_near,mpps_far,n_far).
 
 Usage: table.py [DIR]   (default: this file's folder). Prints, per frame and port, each round's

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The run behind docs/performance.md, "Stock testpmd pairs" (2026-11-30 20:58-21:13 UTC), as run;
+# The run behind docs/results/testpmd/README.md (2026-11-30 20:58-21:13 UTC), as run;
 # paths are those of the machine it ran on. The fuzzers named below were paused (SIGSTOP) meanwhile.
 set -u
 OUT=/work/bench-final/out; mkdir -p $OUT
