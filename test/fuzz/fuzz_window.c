@@ -356,8 +356,13 @@ struct ref_conf {
 static bool
 ref_meta_ok(const struct cxlmem_offload *o, uint32_t len)
 {
+	unsigned int i;
+
 	if (o->flags & ~(CXLMEM_OFL_F_NEEDS_CSUM | CXLMEM_OFL_F_DATA_VALID))
 		return false;
+	for (i = 0; i < sizeof(o->reserved); i++)
+		if (o->reserved[i] != 0)
+			return false; /* room for a later layout: refused */
 	if ((o->flags & CXLMEM_OFL_F_NEEDS_CSUM) &&
 	    (uint32_t)o->csum_start + o->csum_offset + 2 > len)
 		return false;
@@ -871,8 +876,10 @@ fuzz_tx(struct cursor *c)
 			for (seg = pkts[i]; seg != NULL && k < pkts[i]->nb_segs; seg = seg->next, k++)
 				sum += seg->data_len;
 			want_len[i] = pkts[i]->pkt_len;
+			/* A frame of more slots than this end may hold is refused. */
 			want_ok[i] = seg == NULL && k == pkts[i]->nb_segs && sum == want_len[i] &&
-				     want_len[i] >= 1 && want_len[i] <= r.q.max_frame;
+				     want_len[i] >= 1 && want_len[i] <= r.q.max_frame &&
+				     (want_len[i] + bsize - 1) / bsize <= r.q.limit;
 			/* A frame with offload requests may be refused, segmented
 			 * or carry metadata: checked by its structure below. */
 			if (pkts[i]->ol_flags & CXLMEM_TX_OFFLOAD_FLAGS)
