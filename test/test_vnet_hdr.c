@@ -42,6 +42,7 @@
 
 #include "check.h"
 #include "vnet_hdr.h"
+#include "heap_mbuf.h"
 
 #define ALL_TX_OFFLOADS (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
 			 RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO | \
@@ -196,69 +197,6 @@ get16(const uint8_t *p)
 
 	memcpy(&v, p, 2);
 	return v;
-}
-
-/* An mbuf chain holding bytes[0, len), cut after the lengths in cuts
- * (ncut of them, each > 0; the rest goes into a last segment). Every
- * segment's data is its own heap block of exactly its length. */
-static struct rte_mbuf *
-mk_chain(const uint8_t *bytes, uint32_t len, const uint32_t *cuts, unsigned int ncut)
-{
-	struct rte_mbuf *head = NULL, **link = &head;
-	uint32_t done = 0;
-	unsigned int i;
-	uint16_t nseg = 0;
-
-	for (i = 0; i <= ncut && done < len; i++) {
-		uint32_t n = i < ncut ? RTE_MIN(cuts[i], len - done) : len - done;
-		struct rte_mbuf *m;
-		void *mem;
-
-		if (posix_memalign(&mem, RTE_CACHE_LINE_SIZE, sizeof(*m)) != 0)
-			abort();
-		m = mem;
-		memset(m, 0, sizeof(*m));
-		m->buf_addr = malloc(n);
-		if (m->buf_addr == NULL)
-			abort();
-		memcpy(m->buf_addr, bytes + done, n);
-		m->buf_len = (uint16_t)n;
-		m->data_off = 0;
-		m->data_len = (uint16_t)n;
-		rte_mbuf_refcnt_set(m, 1);
-		*link = m;
-		link = &m->next;
-		done += n;
-		nseg++;
-	}
-	head->nb_segs = nseg;
-	head->pkt_len = len;
-	return head;
-}
-
-static void
-free_chain(struct rte_mbuf *m)
-{
-	while (m != NULL) {
-		struct rte_mbuf *n = m->next;
-
-		free(m->buf_addr);
-		free(m);
-		m = n;
-	}
-}
-
-/* The chain's bytes, flattened into out (MAX_FRAME). */
-static uint32_t
-flatten(const struct rte_mbuf *m, uint8_t *out)
-{
-	uint32_t n = 0;
-
-	for (; m != NULL; m = m->next) {
-		memcpy(out + n, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
-		n += m->data_len;
-	}
-	return n;
 }
 
 /* fwd_to_vnet on m with hbuf a heap block of VNET_HDR_COPY bytes; checks

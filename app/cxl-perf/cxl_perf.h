@@ -11,11 +11,15 @@
  *   ctl.c      the control file two processes (--role gen/peer) share
  *   probe.c    core-to-core round trip between the worker lcores (placement)
  *   report.c   table, JSON, CSV
- *   main.c     EAL, one measuring point (run_point) and the sweep
+ *   engine.c   worker lcores, counters, one measuring point (perf_run_point)
+ *   sweep.c    rounds x modes x sizes x transports, scaling, median rounds
+ *   peer.c     the peer process following the generator (--role peer)
+ *   main.c     EAL, cards, control file, then the sweep or the peer loop
  */
 #ifndef CXL_PERF_H
 #define CXL_PERF_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -233,7 +237,7 @@ struct perf_result {
 
 struct perf_ctl;
 
-/* Counters of the cards of one transport at one instant (main.c). */
+/* Counters of the cards of one transport at one instant (engine.c). */
 struct perf_snap {
 	uint64_t tx_pkts[PERF_MAX_CARDS], tx_bytes[PERF_MAX_CARDS];  /* generator end */
 	uint64_t rx_pkts[PERF_MAX_CARDS], rx_bytes[PERF_MAX_CARDS];  /* peer end */
@@ -245,7 +249,7 @@ struct perf_snap {
 	double t;                                                    /* seconds */
 };
 
-/* The state of a run (main.c), as the runners' hooks see it. */
+/* The state of a run (main.c sets it up), as the runners' hooks see it. */
 struct perf_env {
 	struct perf_options o;
 	struct perf_card cards[PERF_MAX_TP][PERF_MAX_CARDS];
@@ -317,11 +321,38 @@ struct perf_runner {
 extern const struct perf_runner perf_runners[];
 extern const unsigned int perf_nb_runners;
 
-/* main.c, for the hooks */
+/* main.c: set by SIGINT/SIGTERM; every wait and loop ends when it is */
+extern volatile sig_atomic_t perf_quit;
+
+/* engine.c: the runners' hooks use the first three */
 double perf_now_s(void);
 void perf_read_counters(struct perf_env *env, unsigned int tp, unsigned int nb_cards,
 			struct perf_snap *s);
 uint64_t perf_rx_sum(const struct perf_snap *s, unsigned int nb_cards);
+enum perf_end perf_peer_end(const struct perf_options *o);
+unsigned int perf_setup_workers(struct perf_env *env, struct perf_worker *ws,
+				const unsigned int *lcores, unsigned int nb_lcores,
+				unsigned int tp, unsigned int nb_cards, enum perf_end end,
+				perf_job_fn job, unsigned int pkt_len, volatile int *stop);
+int perf_launch(struct perf_worker *ws, unsigned int n);
+void perf_join(struct perf_worker *ws, unsigned int n);
+int perf_start_peer(struct perf_env *env, unsigned int tp, unsigned int nb_cards,
+		    perf_job_fn job, uint32_t mode, unsigned int pkt_len, unsigned int nb_lcores);
+int perf_stop_peer(struct perf_env *env, unsigned int tp, unsigned int nb_cards);
+double perf_c2c_probe(struct perf_env *env);
+/* One measuring point of runner `mode`; appends its results to env->res.
+ * 0, or -1 when an end did not start or stop. */
+int perf_run_point(struct perf_env *env, unsigned int mode, unsigned int tp,
+		   unsigned int nb_cards, unsigned int pkt_len, bool scaling, unsigned int round);
+
+/* sweep.c */
+int perf_sweep(struct perf_env *env);
+void perf_select_rounds(struct perf_env *env);
+int perf_result_cmp(const void *a, const void *b);
+double perf_c2c_idle(struct perf_env *env);
+
+/* peer.c */
+int perf_peer_loop(struct perf_env *env);
 
 /* options.c */
 int perf_options_parse(struct perf_options *o, int argc, char **argv);

@@ -254,3 +254,27 @@ class Daemon:
                 if pid and pid_alive(pid):
                     pids.append(pid)
         return pids
+
+
+# ---- the tests' check reporting -------------------------------------------
+
+_FAILS = [0]
+
+
+def ok(step, what=""):
+    print(f"  ok   {step}{': ' + what if what else ''}", flush=True)
+
+
+def fail(step, what):
+    _FAILS[0] += 1
+    print(f"  FAIL {step}: {what}", flush=True)
+
+
+def expect(cond, step, what_ok, what_fail):
+    (ok if cond else fail)(step, what_ok if cond else what_fail)
+    return cond
+
+
+def failures():
+    """Checks failed so far."""
+    return _FAILS[0]

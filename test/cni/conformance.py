@@ -28,25 +28,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnilib import (Card, CniError, ConfList, Daemon, exec_plugin, in_ns, netns_add,  # noqa: E402
-                    netns_del, netns_exists, pid_alive, sh, wait_for)
-
-FAILS = 0
-
-
-def ok(step, what=""):
-    print(f"  ok   {step}{': ' + what if what else ''}", flush=True)
-
-
-def fail(step, what):
-    global FAILS
-    FAILS += 1
-    print(f"  FAIL {step}: {what}", flush=True)
-
-
-def expect(cond, step, what_ok, what_fail):
-    (ok if cond else fail)(step, what_ok if cond else what_fail)
-    return cond
+from cnilib import (Card, CniError, ConfList, Daemon, exec_plugin, expect, fail,  # noqa: E402
+                    failures, in_ns, netns_add, netns_del, netns_exists, ok, pid_alive, sh,
+                    wait_for)
 
 
 def main():
@@ -420,13 +404,13 @@ def main():
         for f in os.listdir("/dev/shm"):
             if f.startswith(tag):
                 os.remove(os.path.join("/dev/shm", f))
-        if FAILS and os.environ.get("CNI_KEEP_LOGS"):
+        if failures() and os.environ.get("CNI_KEEP_LOGS"):
             print(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{time.monotonic() - t0:.0f} s")
-    if FAILS:
-        print(f"FAILED: {FAILS} check(s)")
+    if failures():
+        print(f"FAILED: {failures()} check(s)")
         return 1
     print("PASSED")
     return 0

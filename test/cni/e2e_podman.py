@@ -34,27 +34,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnilib import (Card, CniError, Daemon, exec_plugin, in_ns, netns_exists, pid_alive,  # noqa: E402
-                    sh, wait_for)
+from cnilib import (Card, CniError, Daemon, exec_plugin, expect, fail, failures,  # noqa: E402
+                    in_ns, netns_exists, ok, pid_alive, sh, wait_for)
 
-FAILS = 0
 SUBNET = "198.51.100.128/25"
 CARD_IP = "192.0.2.2"
-
-
-def ok(step, what=""):
-    print(f"  ok   {step}{': ' + what if what else ''}", flush=True)
-
-
-def fail(step, what):
-    global FAILS
-    FAILS += 1
-    print(f"  FAIL {step}: {what}", flush=True)
-
-
-def expect(cond, step, what_ok, what_fail):
-    (ok if cond else fail)(step, what_ok if cond else what_fail)
-    return cond
 
 
 def main():
@@ -350,13 +334,13 @@ network_config_dir = "{netdir}"
         mounts = [l.split()[1] for l in open("/proc/mounts") if work in l.split()[1]]
         for m in sorted(mounts, reverse=True):
             sh("umount", "-l", m, check=False)
-        if FAILS and os.environ.get("CNI_KEEP_LOGS"):
+        if failures() and os.environ.get("CNI_KEEP_LOGS"):
             print(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{time.monotonic() - t0:.0f} s")
-    if FAILS:
-        print(f"FAILED: {FAILS} check(s)")
+    if failures():
+        print(f"FAILED: {failures()} check(s)")
         return 1
     print("PASSED")
     return 0

@@ -60,6 +60,7 @@
 #include <rte_udp.h>
 
 #include "vnet_hdr.h"
+#include "../heap_mbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,64 +88,6 @@ static const uint64_t l4_states[4] = {
 	RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, RTE_MBUF_F_RX_L4_CKSUM_BAD,
 	RTE_MBUF_F_RX_L4_CKSUM_GOOD, RTE_MBUF_F_RX_L4_CKSUM_NONE,
 };
-
-static struct rte_mbuf *
-mk_chain(const uint8_t *bytes, uint32_t len, const uint32_t *cuts, unsigned int ncut)
-{
-	struct rte_mbuf *head = NULL, **link = &head;
-	uint32_t done = 0;
-	uint16_t nseg = 0;
-	unsigned int i;
-
-	for (i = 0; i <= ncut && (done < len || i == 0); i++) {
-		uint32_t n = i < ncut ? RTE_MIN(cuts[i], len - done) : len - done;
-		struct rte_mbuf *m;
-		void *mem;
-
-		if (posix_memalign(&mem, RTE_CACHE_LINE_SIZE, sizeof(*m)) != 0)
-			abort();
-		m = mem;
-		memset(m, 0, sizeof(*m));
-		m->buf_addr = malloc(n ? n : 1);
-		if (m->buf_addr == NULL)
-			abort();
-		memcpy(m->buf_addr, bytes + done, n);
-		m->buf_len = (uint16_t)n;
-		m->data_len = (uint16_t)n;
-		rte_mbuf_refcnt_set(m, 1);
-		*link = m;
-		link = &m->next;
-		done += n;
-		nseg++;
-	}
-	head->nb_segs = nseg;
-	head->pkt_len = len;
-	return head;
-}
-
-static void
-free_chain(struct rte_mbuf *m)
-{
-	while (m != NULL) {
-		struct rte_mbuf *n = m->next;
-
-		free(m->buf_addr);
-		free(m);
-		m = n;
-	}
-}
-
-static uint32_t
-flatten(const struct rte_mbuf *m, uint8_t *out)
-{
-	uint32_t n = 0;
-
-	for (; m != NULL; m = m->next) {
-		memcpy(out + n, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
-		n += m->data_len;
-	}
-	return n;
-}
 
 /* fwd_to_vnet on m and every invariant of its result; the header, the
  * bytes copied and the result go back to the caller. */

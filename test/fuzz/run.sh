@@ -30,7 +30,7 @@ case "$target" in
         sources=("$here"/fuzz_window.c "$root"/drivers/net/cxlmem/*.[ch])
         corpus=corpus prefix= ;;
     fuzz_vnet)
-        sources=("$here"/fuzz_vnet.c "$root"/app/cxl-fwd/vnet_hdr.[ch])
+        sources=("$here"/fuzz_vnet.c "$here"/../heap_mbuf.h "$root"/app/cxl-fwd/vnet_hdr.[ch])
         corpus=corpus-vnet prefix=vnet- ;;
     *)
         echo "FAIL: unknown fuzz target '$target' (fuzz_window, fuzz_vnet)" >&2
