@@ -58,7 +58,7 @@ build_window() {
         -I"$drv" ${sdk:+-I"$sdk"} $(pkg-config --cflags libdpdk libdaxctl numa) \
         "$here/fuzz_window.c" "$drv/rte_eth_cxlmem.c" "$drv/cxlmem_ctrl.c" "$drv/cxlmem_devargs.c" \
         "$drv/cxlmem_window.c" "$drv/cxlmem_rxtx.c" "$drv/cxlmem_frame.c" \
-        "$drv/cxlmem_zerocopy.c" \
+        "$drv/cxlmem_zerocopy.c" "$drv/cxlmem_coherence.c" \
         "$drv/cxlmem_doorbell.c" \
         -o "$out/fuzz_window.new" \
         $(pkg-config --libs libdpdk libdaxctl numa) -lrte_bus_vdev -lpthread

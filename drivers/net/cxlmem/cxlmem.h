@@ -11,7 +11,9 @@
  *   cxlmem_rxtx.c      burst functions (their fast paths)
  *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
  *                      offload metadata, segmentation and checksums
- *   cxlmem_zerocopy.c  zerocopy=rx: slots lent to the application
+ *   cxlmem_zerocopy.c  zerocopy=rx: slots lent to the application, their
+ *                      return, and the state that outlives a queue
+ *   cxlmem_coherence.c the CPU's cache-line instructions (coherence=flush)
  *   cxlmem_doorbell.c  Rx interrupt mode: doorbells between the two ends
  *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
@@ -473,6 +475,10 @@ struct cxlmem_zc *cxlmem_zc_create(const struct cxlmem_queue *q, uint32_t nb_des
 				   int socket);
 uint32_t cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask);
 void cxlmem_zc_set_limit(struct cxlmem_zc *zc, uint32_t nb_desc);
+void cxlmem_zc_release(struct pmd_internals *pi, struct cxlmem_queue *q);
+int cxlmem_zc_setup(struct pmd_internals *pi, struct cxlmem_queue *q, uint32_t nb_desc,
+		    int socket);
+bool cxlmem_zc_close(struct pmd_internals *pi);
 uint32_t cxlmem_zc_held(const struct cxlmem_zc *zc);
 void cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t *buf,
 		    uint32_t buf_size, uint32_t off, uint32_t len);

@@ -23,9 +23,12 @@
  * costs the application the integrity of that frame's bytes, never memory
  * safety: the slot is memory of the window, mapped as long as the port.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -153,4 +156,106 @@ cxlmem_zc_lend(struct cxlmem_zc *zc, struct rte_mbuf *m, uint32_t slot, uint8_t 
 				  (uint16_t)RTE_MIN(buf_size, (uint32_t)UINT16_MAX), &zc->shinfo[slot]);
 	m->data_off = (uint16_t)off;
 	m->data_len = (uint16_t)len;
+}
+
+/*
+ * zerocopy=rx: mbufs the application still holds point into the window
+ * and at q->zc (their free callback's state). Wait up to 100 ms for them
+ * to come back; if some do not, the caller keeps q->zc (and the window
+ * stays mapped until the process exits) rather than let a later free touch
+ * freed memory. Returns true when nothing is lent any more.
+ */
+static bool
+zc_drain(struct pmd_internals *pi, struct cxlmem_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < 100 && q->zc->out != 0; i++) {
+		cxlmem_zc_reclaim(q->zc, q->head, q->mask);
+		if (q->zc->out != 0)
+			rte_delay_us_sleep(1000);
+	}
+	if (q->zc->out == 0)
+		return true;
+	CXLMEM_LOG(ERR, "port %u rxq %u: the application still holds %u zero-copy mbufs; their "
+		   "slots stay out of the peer's reach, and the window mapped, until they are "
+		   "freed (free received mbufs before releasing the queue)", pi->port_id,
+		   q->queue_id, q->zc->out);
+	return false;
+}
+
+/**
+ * RX queue q (zerocopy=rx) is released: its zero-copy state is freed, or,
+ * when the application still holds some of its mbufs after a short wait,
+ * kept for the next setup of that queue (pi->zc_kept), with the read index
+ * it had reached.
+ */
+void
+cxlmem_zc_release(struct pmd_internals *pi, struct cxlmem_queue *q)
+{
+	if (zc_drain(pi, q)) {
+		rte_free(q->zc);
+	} else {
+		q->zc->kept_head = q->head;
+		pi->zc_kept[q->queue_id] = q->zc; /* the held mbufs use it */
+	}
+	q->zc = NULL;
+}
+
+/**
+ * Zero-copy state for RX queue q at its setup: the state a released queue
+ * of the same id kept (its held slots stay out of the peer's reach: cons
+ * stays below them, and reading goes on where it was), or a new one whose
+ * tail is q->head. At most min(nb_desc, ring size / 2) slots lent at once.
+ * Returns 0, or -ENOMEM.
+ */
+int
+cxlmem_zc_setup(struct pmd_internals *pi, struct cxlmem_queue *q, uint32_t nb_desc, int socket)
+{
+	struct cxlmem_zc *kept = pi->zc_kept[q->queue_id];
+
+	if (kept != NULL) {
+		q->zc = kept;
+		pi->zc_kept[q->queue_id] = NULL;
+		cxlmem_zc_set_limit(q->zc, nb_desc);
+		q->head = q->zc->kept_head;
+		return 0;
+	}
+	q->zc = cxlmem_zc_create(q, nb_desc, pi->params.coherence == CXLMEM_COHERENCE_FLUSH,
+				 socket);
+	if (q->zc == NULL)
+		return -ENOMEM;
+	q->zc->tail = q->head;
+	return 0;
+}
+
+/**
+ * At the port's close (queues released): may this process unmap the
+ * window? The primary frees kept states nothing is held from, and keeps
+ * the window (pi->zc_held) while one is. A secondary's zero-copy mbufs
+ * point into its own mapping; which process lent a slot is not recorded,
+ * so any slot still lent keeps a secondary's mapping too. Returns true
+ * when zero-copy mbufs still need the window.
+ */
+bool
+cxlmem_zc_close(struct pmd_internals *pi)
+{
+	bool held = false;
+	uint32_t i;
+
+	for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
+		struct cxlmem_zc *kept = pi->zc_kept[i];
+
+		if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+			if (kept != NULL && cxlmem_zc_held(kept) == 0) {
+				rte_free(kept);
+				pi->zc_kept[i] = NULL;
+			}
+			pi->zc_held |= pi->zc_kept[i] != NULL;
+		} else {
+			held |= (pi->rxq[i] != NULL && pi->rxq[i]->zc != NULL &&
+				 cxlmem_zc_held(pi->rxq[i]->zc) != 0) || kept != NULL;
+		}
+	}
+	return pi->zc_held || held;
 }

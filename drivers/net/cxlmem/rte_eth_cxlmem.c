@@ -203,32 +203,6 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	return q;
 }
 
-/*
- * zerocopy=rx: mbufs the application still holds point into the window
- * and at q->zc (their free callback's state). Wait up to 100 ms for them
- * to come back; if some do not, the caller keeps q->zc (and the window
- * stays mapped until the process exits) rather than let a later free touch
- * freed memory. Returns true when nothing is lent any more.
- */
-static bool
-zc_drain(struct pmd_internals *pi, struct cxlmem_queue *q)
-{
-	unsigned int i;
-
-	for (i = 0; i < 100 && q->zc->out != 0; i++) {
-		cxlmem_zc_reclaim(q->zc, q->head, q->mask);
-		if (q->zc->out != 0)
-			rte_delay_us_sleep(1000);
-	}
-	if (q->zc->out == 0)
-		return true;
-	CXLMEM_LOG(ERR, "port %u rxq %u: the application still holds %u zero-copy mbufs; their "
-		   "slots stay out of the peer's reach, and the window mapped, until they are "
-		   "freed (free received mbufs before releasing the queue)", pi->port_id,
-		   q->queue_id, q->zc->out);
-	return false;
-}
-
 static void
 eth_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
@@ -240,14 +214,8 @@ eth_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	pi->rxq[qid] = NULL;
 	rte_spinlock_unlock(&pi->ctrl_lock);
 	dev->data->rx_queues[qid] = NULL;
-	if (q != NULL && q->zc != NULL) {
-		if (zc_drain(pi, q)) {
-			rte_free(q->zc);
-		} else {
-			q->zc->kept_head = q->head;
-			pi->zc_kept[qid] = q->zc; /* the held mbufs use it */
-		}
-	}
+	if (q != NULL && q->zc != NULL)
+		cxlmem_zc_release(pi, q);
 	rte_free(q);
 }
 
@@ -315,22 +283,9 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */
 	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
-	if (pi->params.rx_zerocopy && pi->zc_kept[qid] != NULL) {
-		/* The previous queue's slots the application still holds:
-		 * cons stays below them (its tail is the cons published). */
-		q->zc = pi->zc_kept[qid];
-		pi->zc_kept[qid] = NULL;
-		cxlmem_zc_set_limit(q->zc, nb_desc);
-		q->head = q->zc->kept_head;
-	} else if (pi->params.rx_zerocopy) {
-		/* nb_desc bounds the slots this end lends out at once. */
-		q->zc = cxlmem_zc_create(q, nb_desc, pi->params.coherence == CXLMEM_COHERENCE_FLUSH,
-					 (int)socket);
-		if (q->zc == NULL) {
-			rte_free(q);
-			return -ENOMEM;
-		}
-		q->zc->tail = q->head;
+	if (pi->params.rx_zerocopy && cxlmem_zc_setup(pi, q, nb_desc, (int)socket) != 0) {
+		rte_free(q);
+		return -ENOMEM;
 	}
 	q->post.epoch_tag = (uint16_t)pi->my_epoch;
 	rte_spinlock_lock(&pi->ctrl_lock);
@@ -612,7 +567,6 @@ eth_dev_close(struct rte_eth_dev *dev)
 {
 	struct pmd_internals *pi = dev->data->dev_private;
 	struct pmd_process_private *pp = proc_priv(dev);
-	bool held = false;
 	uint16_t i;
 
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
@@ -622,30 +576,13 @@ eth_dev_close(struct rte_eth_dev *dev)
 			eth_rx_queue_release(dev, i);
 		for (i = 0; i < dev->data->nb_tx_queues; i++)
 			eth_tx_queue_release(dev, i);
-		for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
-			struct cxlmem_zc *zc = pi->zc_kept[i];
-
-			if (zc != NULL && cxlmem_zc_held(zc) == 0) {
-				rte_free(zc);
-				pi->zc_kept[i] = NULL;
-			}
-			pi->zc_held |= pi->zc_kept[i] != NULL;
-		}
 		/* mac_addrs points into dev_private: not for ethdev to free. */
 		dev->data->mac_addrs = NULL;
-	} else {
-		/* A secondary's own zero-copy mbufs point into its mapping.
-		 * Which process lent a slot is not recorded: any slot still
-		 * lent keeps this process's mapping too. */
-		for (i = 0; i < CXLMEM_MAX_QUEUES; i++)
-			if ((pi->rxq[i] != NULL && pi->rxq[i]->zc != NULL &&
-			     cxlmem_zc_held(pi->rxq[i]->zc) != 0) || pi->zc_kept[i] != NULL)
-				held = true;
 	}
 	if (pp != NULL) {
 		cxlmem_doorbell_close(pp);
 		/* With zero-copy mbufs still out, their slots stay mapped. */
-		if (!pi->zc_held && !held) {
+		if (!cxlmem_zc_close(pi)) {
 			cxlmem_window_close(&pp->win);
 			rte_free(pp);
 		}
