@@ -82,6 +82,8 @@ struct cxlmem_params {
 	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
 	bool rx_zerocopy;             /**< zerocopy=rx: hand received slots over in place */
 	enum cxlmem_nt_store nt_store; /**< nt_store= */
+	bool rx_partial_csum;         /**< rx_partial_csum=on: the application finishes
+				       *   partial L4 checksums itself (RX_L4_CKSUM_NONE) */
 	enum cxlmem_doorbell_mode doorbell_mode; /**< doorbell= */
 	/** doorbell=PREFIX (or, with auto, a file window's path): receive
 	 *  ring (q, d) of either end listens at PREFIX.db-h2d-q / .db-d2h-q.
@@ -106,7 +108,8 @@ struct cxlmem_params {
 	"speed=<Mbit/s> " \
 	"zerocopy=rx|off " \
 	"nt_store=auto|on|off " \
-	"doorbell=auto|off|<path prefix>"
+	"doorbell=auto|off|<path prefix> " \
+	"rx_partial_csum=on|off"
 int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
 
@@ -266,6 +269,9 @@ struct cxlmem_queue {
 #define CXLMEM_QRX_IP_CKSUM 0x02u /**< report IPv4 header checksum status */
 #define CXLMEM_QRX_LRO      0x04u /**< take GSO frames (TCP_LRO) */
 #define CXLMEM_QRX_SCATTER  0x08u /**< plain frames may arrive in mbuf chains (SCATTER) */
+#define CXLMEM_QRX_PARTIAL  0x10u /**< rx_partial_csum=on: partial L4 checksums are handed
+				   *   over unfinished (RX_L4_CKSUM_NONE) when L4_CKSUM or LRO
+				   *   is enabled; without it they are completed here */
 
 /** TX mbuf flags that take the slow path (cxlmem_tx_frame()). */
 #define CXLMEM_TX_OFFLOAD_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | \
