@@ -308,7 +308,10 @@ struct pmd_internals {
 	uint32_t my_epoch;
 	uint32_t synced_peer_epoch;     /**< peer epoch whose backlog we dropped */
 	uint64_t peer_hb_seen;
-	uint64_t peer_silent_cycles;    /**< our running time since the peer's heartbeat moved */
+	uint64_t peer_silent_cycles;    /**< our running time since the peer's heartbeat
+					 *   or its indexes on our rings moved */
+	uint64_t peer_progress;         /**< the peer's indexes on our rings, as last seen
+					 *   (a signature; see peer_progress()) */
 	uint64_t last_tick_tsc;         /**< TSC of our previous link check */
 	bool peer_seen;
 	bool link_up;
