@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
-# test/ovs/ovs-lib.sh (also sourced by scripts/ovs-cards.sh): an Open vSwitch
+# scripts/ovs-lib.sh (scripts/ovs-cards.sh, test/ovs/ovs_e2e.sh): an Open vSwitch
 # with its DPDK (userspace) datapath, with its own database, run, log
 # folders and DPDK file prefix (never the system's service), and CXL cards
 # on it: per card a window file, a net_cxlmem port (role=host) on the
@@ -79,7 +79,7 @@ ovs_db_start() {
     # One PMD thread on its own core; it sleeps (up to pmd-maxsleep) while
     # the ports are idle, so the cards' forwarders get CPU on a small box.
     vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-        other_config:dpdk-extra="--no-huge --legacy-mem -m $OVS_MEM --no-pci --file-prefix $OVS_TAG -d $OVS_PLUGIN" \
+        other_config:dpdk-extra="--no-huge --legacy-mem -m $OVS_MEM --no-pci --file-prefix $OVS_TAG${OVS_PLUGIN:+ -d $OVS_PLUGIN}" \
         other_config:per-port-memory=true \
         other_config:dpdk-lcore-mask="$OVS_LCORE_MASK" \
         other_config:pmd-cpu-mask="$OVS_PMD_MASK" \
@@ -144,6 +144,7 @@ ovs_fwd_start() {
         --cxl "role=device,path=$(ovs_win "$n")${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" --queues "$q" \
         --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 >>"$OVS_D/card$n.log" 2>&1 &
     OVS_FWD_PID[$n]=$!
+    echo "${OVS_FWD_PID[$n]}" >"$OVS_D/card$n.pid"
     local i
     for ((i = 0; i < 100; i++)); do
         if ! kill -0 "${OVS_FWD_PID[$n]}" 2>/dev/null; then
@@ -164,6 +165,7 @@ ovs_fwd_kill() {
     kill "-$sig" "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     unset "OVS_FWD_PID[$n]"
+    rm -f "$OVS_D/card$n.pid"
 }
 
 # Wait until card N answers a ping from where (host | card number).
@@ -183,6 +185,9 @@ ovs_cleanup() {
     [[ -n "${OVS_TAG:-}" ]] || return 0
     local n ns pid
     for n in "${!OVS_FWD_PID[@]}"; do ovs_fwd_kill "$n" TERM; done
+    # Forwarders an earlier invocation started (scripts/ovs-cards.sh down).
+    for pid in $(cat "$OVS_D"/card*.pid 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    rm -f "$OVS_D"/card*.pid
     ovs_switch_stop
     pid="$(cat "$OVS_D/ovsdb-server.pid" 2>/dev/null)" && kill "$pid" 2>/dev/null
     for ns in $(ip netns list | awk '{print $1}' | grep "^$OVS_TAG-"); do
