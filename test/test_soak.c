@@ -18,7 +18,8 @@
  *     ends inside or after the headers) with TX_TCP_SEG|IPV4|IP_CKSUM and
  *     the pseudo-header sum without the length in its TCP checksum field.
  *     Host->device: the device port enabled TCP_LRO, so the frame crosses
- *     whole and must arrive as one chain with RX_LRO and tso_segsz = MSS.
+ *     whole and must arrive as one chain with RX_LRO and tso_segsz = MSS
+ *     (and, with rx_partial_csum=on, its checksum still partial).
  *     Device->host: the host port did not, so the device's PMD segments it;
  *     the host checks each segment (IPv4 header checksum, total length and
  *     id; TCP checksum over the segment; sequence number continuity; at
@@ -813,8 +814,10 @@ main(int argc, char **argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "net_cxlmem_soak%d", i);
-		snprintf(args, sizeof(args), "role=%s,path=%s,queues=%d%s%s", i ? "device" : "host",
-			 win, NB_Q, *extra ? "," : "", extra);
+		/* The device end checks GSO frames as they crossed, their
+		 * checksum partial (rx_partial_csum=on). */
+		snprintf(args, sizeof(args), "role=%s,path=%s,queues=%d%s%s%s", i ? "device" : "host",
+			 win, NB_Q, i ? ",rx_partial_csum=on" : "", *extra ? "," : "", extra);
 		if (i == 0)
 			printf("devargs: %s\n", args);
 		if (rte_eal_hotplug_add("vdev", name, args) != 0 ||

@@ -182,6 +182,20 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Whether the cxlmem arguments give key. */
+static bool
+cxl_devargs_has(const char *args, const char *key)
+{
+	struct rte_kvargs *kv = rte_kvargs_parse(args, NULL);
+	bool has;
+
+	if (kv == NULL)
+		die_usage("--cxl '%s': expected KEY=VALUE[,KEY=VALUE...]", args);
+	has = rte_kvargs_count(kv, key) != 0;
+	rte_kvargs_free(kv);
+	return has;
+}
+
 /* queues= inside the cxlmem arguments, or 0 when absent. */
 static unsigned int
 cxl_devargs_queues(const char *args)
@@ -332,22 +346,26 @@ fwd_parse_args(int argc, char **argv)
 		die_usage("give exactly one of --cxl DEVARGS or --port-devargs NAME,ARGS");
 	if (cxl_args != NULL) {
 		unsigned int q = cxl_devargs_queues(cxl_args);
-		char extra[32];
+		char extra[64];
 		char *tmp;
 
 		opts.xport_is_cxl = true;
 		if (q != 0 && opts.queues_set && q != opts.queues)
 			die_usage("--queues %u disagrees with queues=%u in --cxl; drop one of them",
 				  opts.queues, q);
-		if (q != 0) {
+		if (q != 0)
 			opts.queues = q;
-			opts.xport_devargs = join_devargs(CXL_DEV_NAME, cxl_args);
-		} else {
+		extra[0] = '\0';
+		if (q == 0)
 			snprintf(extra, sizeof(extra), "queues=%u", opts.queues);
-			tmp = join_devargs(cxl_args, extra);
-			opts.xport_devargs = join_devargs(CXL_DEV_NAME, tmp[0] == ',' ? tmp + 1 : tmp);
-			free(tmp);
-		}
+		/* The kernel finishes partial checksums (NEEDS_CSUM) itself:
+		 * take them from net_cxlmem as they are, unless --cxl says. */
+		if (!cxl_devargs_has(cxl_args, "rx_partial_csum"))
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+				 "%srx_partial_csum=on", extra[0] != '\0' ? "," : "");
+		tmp = join_devargs(cxl_args, extra);
+		opts.xport_devargs = join_devargs(CXL_DEV_NAME, tmp[0] == ',' ? tmp + 1 : tmp);
+		free(tmp);
 	} else if (strchr(opts.xport_devargs, ',') == opts.xport_devargs) {
 		die_usage("--port-devargs '%s': must start with the device name", opts.xport_devargs);
 	}

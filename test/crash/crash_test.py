@@ -20,7 +20,15 @@ alarm thread (its heartbeat and link check) for 1.5 s while its main loop
 keeps sending, then kill and restart the victim at once: the new victim
 must still never receive what the survivor sent to its previous life.
 
+With --alive-stall-cycles N, N cycles hold up one end's EAL alarm thread
+(its heartbeat and link check) for --stall-ms while both ends keep
+forwarding, and kill no one: the other end must not report the link down
+(a busy machine that delays a control thread must not flap a link whose
+peer forwards), and traffic must go on during the hold. With --load N,
+N busy loops (one process each) compete for the CPUs for the whole run.
+
 usage: crash_test.py PEER --cycles N [--stall-cycles N] [--seed S]
+                     [--alive-stall-cycles N] [--stall-ms MS] [--load N]
                      [--devargs K=V,...] [--report FILE]
                      [--max-detect-ms MS] [--max-recover-ms MS]
                      [--hold N] [--count-delay-us US]
@@ -43,7 +51,8 @@ EVENT = re.compile(r"^(\S+) (\d+)(.*)$")
 
 
 class Peer:
-    def __init__(self, binary, role, path, life, logdir, devargs, hold=0, count_delay_us=0):
+    def __init__(self, binary, role, path, life, logdir, devargs, hold=0, count_delay_us=0,
+                 stall_ms=1500):
         self.role, self.life = role, life
         self.log = os.path.join(logdir, f"{role}-life{life}.log")
         cmd = [binary, "--role", role, "--path", path, "--life", str(life), "--queues", "2"]
@@ -53,6 +62,7 @@ class Peer:
             cmd += ["--hold", str(hold)]
         if count_delay_us:
             cmd += ["--count-delay-us", str(count_delay_us)]
+        cmd += ["--stall-ms", str(stall_ms)]
         self.spawned = time.monotonic_ns()
         with open(self.log, "w") as f:
             self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
@@ -101,6 +111,13 @@ def main():
     ap.add_argument("peer")
     ap.add_argument("--cycles", type=int, default=5)
     ap.add_argument("--stall-cycles", type=int, default=0)
+    ap.add_argument("--alive-stall-cycles", type=int, default=0,
+                    help="cycles that hold up one end's control thread with both ends alive; "
+                         "the link must stay up")
+    ap.add_argument("--stall-ms", type=int, default=1500,
+                    help="how long a stall holds the control thread up (crash_peer --stall-ms)")
+    ap.add_argument("--load", type=int, default=0,
+                    help="busy-loop processes competing for the CPUs during the run")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--devargs", default="")
     ap.add_argument("--hold", type=int, default=0,
@@ -136,12 +153,17 @@ def main():
 
     def spawn(role):
         life[0] += 1
-        p = Peer(a.peer, role, path, life[0], logdir, a.devargs, a.hold, a.count_delay_us)
+        p = Peer(a.peer, role, path, life[0], logdir, a.devargs, a.hold, a.count_delay_us,
+                 a.stall_ms)
         peers[role] = p
         return p
 
     print(f"crash test: {a.cycles} cycles, seed {seed}, devargs '{a.devargs}', logs in {logdir}",
           flush=True)
+    load = a.load_procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                           for _ in range(a.load)]
+    if load:
+        print(f"load: {len(load)} busy loops on {os.cpu_count()} CPUs", flush=True)
     h = spawn("host")
     if not h.wait_event("start", timeout=20):
         fail("host did not start: " + open(h.log).read()[-2000:])
@@ -279,8 +301,50 @@ def main():
                   f"after spawn)", flush=True)
         return True
 
+    def alive_stall_cycle(cycle):
+        """Hold up one end's control thread while both forward: the other
+        end must keep the link up, and frames must keep arriving."""
+        srole = rnd.choice(["host", "device"])
+        orole = "device" if srole == "host" else "host"
+        stalled, other = peers[srole], peers[orole]
+        end = time.monotonic() + 10
+        while not (stalled.link_up() and other.link_up()) and time.monotonic() < end:
+            time.sleep(0.005)
+        if not (stalled.link_up() and other.link_up()):
+            fail(f"alive stall {cycle}: link not up before the stall")
+            return False
+        t_req = time.monotonic_ns()
+        stalled.proc.send_signal(signal.SIGUSR1)
+        st = stalled.wait_event("stall", after=t_req, timeout=5)
+        if st is None:
+            fail(f"alive stall {cycle}: {srole} did not stall")
+            return False
+        time.sleep(a.stall_ms / 1000.0 + 0.3)
+        t_end = time.monotonic_ns()
+        downs = other.events("down", after=st[1]) + stalled.events("down", after=st[1])
+        if downs:
+            fail(f"alive stall {cycle}: the link went down while the {srole}'s control thread "
+                 f"was held up {a.stall_ms} ms and both ends forwarded "
+                 f"({(downs[0][1] - st[1]) / 1e6:.0f} ms into the stall)")
+            return False
+        # Frames kept arriving at the other end during the hold ("tick"
+        # lines every 100 ms carry its receive total).
+        ticks = [e for e in other.events("tick", after=st[1]) if e[1] < st[1] + a.stall_ms * 1_000_000]
+        if len(ticks) < 2 or int(ticks[-1][2]["rx"]) <= int(ticks[0][2]["rx"]):
+            fail(f"alive stall {cycle}: the {orole} received nothing while the {srole}'s control "
+                 f"thread was held up")
+            return False
+        print(f"alive stall {cycle + 1:3d}: {srole}'s control thread held up {a.stall_ms} ms, "
+              f"link stayed up, the {orole} received "
+              f"{int(ticks[-1][2]['rx']) - int(ticks[0][2]['rx'])} frames meanwhile "
+              f"({(t_end - t_req) / 1e6:.0f} ms)", flush=True)
+        return True
+
+    for cycle in range(a.alive_stall_cycles):
+        if failures or not alive_stall_cycle(cycle):
+            break
     for cycle in range(a.cycles):
-        if not one_cycle(cycle, False):
+        if failures or not one_cycle(cycle, False):
             break
     for cycle in range(a.stall_cycles):
         if failures or not one_cycle(a.cycles + cycle, True):
@@ -295,6 +359,10 @@ def finish(a, failures, peers, logdir, path, stats):
     def fail(msg):
         print("FAIL: " + msg, flush=True)
         failures.append(msg)
+
+    for p in getattr(a, "load_procs", []):
+        p.kill()
+        p.wait()
 
     for role, p in peers.items():
         if p.alive():

@@ -84,6 +84,8 @@ struct cxlmem_params {
 	uint32_t speed_mbps;          /**< speed=: reported link speed, Mbit/s; 0 = not given */
 	bool rx_zerocopy;             /**< zerocopy=rx: hand received slots over in place */
 	enum cxlmem_nt_store nt_store; /**< nt_store= */
+	bool rx_partial_csum;         /**< rx_partial_csum=on: the application finishes
+				       *   partial L4 checksums itself (RX_L4_CKSUM_NONE) */
 	enum cxlmem_doorbell_mode doorbell_mode; /**< doorbell= */
 	/** doorbell=PREFIX (or, with auto, a file window's path): receive
 	 *  ring (q, d) of either end listens at PREFIX.db-h2d-q / .db-d2h-q.
@@ -108,7 +110,8 @@ struct cxlmem_params {
 	"speed=<Mbit/s> " \
 	"zerocopy=rx|off " \
 	"nt_store=auto|on|off " \
-	"doorbell=auto|off|<path prefix>"
+	"doorbell=auto|off|<path prefix> " \
+	"rx_partial_csum=on|off"
 int cxlmem_parse_devargs(const char *name, const char *args, struct cxlmem_params *p);
 int cxlmem_parse_size(const char *s, uint64_t *out);
 
@@ -321,6 +324,9 @@ cxlmem_post_end(struct cxlmem_queue *q)
 #define CXLMEM_QRX_IP_CKSUM 0x02u /**< report IPv4 header checksum status */
 #define CXLMEM_QRX_LRO      0x04u /**< take GSO frames (TCP_LRO) */
 #define CXLMEM_QRX_SCATTER  0x08u /**< plain frames may arrive in mbuf chains (SCATTER) */
+#define CXLMEM_QRX_PARTIAL  0x10u /**< rx_partial_csum=on: partial L4 checksums are handed
+				   *   over unfinished (RX_L4_CKSUM_NONE) when L4_CKSUM or LRO
+				   *   is enabled; without it they are completed here */
 
 /** TX mbuf flags that take the slow path (cxlmem_tx_frame()). */
 #define CXLMEM_TX_OFFLOAD_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG | \
@@ -360,7 +366,10 @@ struct pmd_internals {
 	uint32_t my_epoch;
 	uint32_t synced_peer_epoch;     /**< peer epoch whose backlog we dropped */
 	uint64_t peer_hb_seen;
-	uint64_t peer_silent_cycles;    /**< our running time since the peer's heartbeat moved */
+	uint64_t peer_silent_cycles;    /**< our running time since the peer's heartbeat
+					 *   or its indexes on our rings moved */
+	uint64_t peer_progress;         /**< the peer's indexes on our rings, as last seen
+					 *   (a signature; see peer_progress()) */
 	uint64_t last_tick_tsc;         /**< TSC of our previous link check */
 	bool peer_seen;
 	bool link_up;

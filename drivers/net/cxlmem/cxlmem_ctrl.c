@@ -707,6 +707,38 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 }
 
 /*
+ * The peer's progress on our rings, as one value that changes whenever it
+ * moves: its producer indexes of our receive rings, its consumer indexes
+ * and doorbell requests of our transmit rings (each line read once; values
+ * only compared, never used). A peer whose control thread a busy machine
+ * delays still moves these while it forwards: that is proof of life too.
+ */
+static uint64_t
+peer_progress(const struct rte_eth_dev *dev)
+{
+	const struct pmd_internals *pi = dev->data->dev_private;
+	const struct pmd_process_private *pp = proc_priv(dev);
+	const enum cxlmem_dir rx_dir = cxlmem_rx_dir(pi->params.role);
+	const enum cxlmem_dir tx_dir = cxlmem_tx_dir(pi->params.role);
+	uint64_t sig = 0;
+	uint32_t q;
+
+	for (q = 0; q < pi->run.nb_queues && q < CXLMEM_MAX_QUEUES; q++) {
+		const struct cxlmem_ring *rx = &pp->rings[q][rx_dir];
+		const struct cxlmem_ring *tx = &pp->rings[q][tx_dir];
+
+		if (rx->prod == NULL || tx->cons == NULL)
+			break;
+		ctrl_refresh(pi, rx->prod);
+		ctrl_refresh(pi, tx->cons);
+		sig = sig * 31 + __atomic_load_n(rx->prod, __ATOMIC_RELAXED);
+		sig = sig * 31 + __atomic_load_n(tx->cons, __ATOMIC_RELAXED);
+		sig = sig * 31 + __atomic_load_n(tx->intr_arm, __ATOMIC_RELAXED);
+	}
+	return sig;
+}
+
+/*
  * Heartbeat and link check, every CXLMEM_TICK_US on the EAL's alarm thread,
  * from probe until close. Reads the peer's control line once (and, on the
  * device end, the superblock); writes our own. The link is up when: we are
@@ -727,7 +759,7 @@ link_check(struct rte_eth_dev *dev)
 	const uint64_t now = rte_get_timer_cycles();
 	struct cxlmem_ctrl peer;
 	bool changed = false;
-	uint64_t gap;
+	uint64_t gap, progress;
 
 	__atomic_store_n(&my->heartbeat, my->heartbeat + 1, __ATOMIC_RELEASE);
 	ctrl_publish(pi, my);
@@ -762,15 +794,24 @@ link_check(struct rte_eth_dev *dev)
 	 * Peer silence is counted in our own ticks, each worth at most two
 	 * tick periods: when this whole machine stalls (a hypervisor
 	 * descheduling every vCPU), the peer did not get to run either, and
-	 * that is no reason to drop the link. A peer that dies while we run
-	 * normally is still detected within link_timeout plus one tick.
+	 * that is no reason to drop the link. Silence ends when the peer's
+	 * heartbeat or its indexes on our rings move (peer_progress()): a
+	 * busy machine that delays only the peer's control thread while its
+	 * lcores forward does not drop it either. A peer that dies while we
+	 * run normally is still detected within link_timeout plus one tick:
+	 * a dead peer moves nothing.
 	 */
 	gap = pi->peer_seen ? now - pi->last_tick_tsc : 0;
 	gap = RTE_MIN(gap, 2 * tick_cycles);
 	pi->last_tick_tsc = now;
-	if (!pi->peer_seen || peer.heartbeat != pi->peer_hb_seen) {
+	/* Its heartbeat moved, or (a running peer whose control thread is
+	 * held up) its indexes on our rings did. */
+	progress = peer.state == CXLMEM_STATE_RUNNING ? peer_progress(dev) : pi->peer_progress;
+	if (!pi->peer_seen || peer.heartbeat != pi->peer_hb_seen ||
+	    progress != pi->peer_progress) {
 		pi->peer_seen = true;
 		pi->peer_hb_seen = peer.heartbeat;
+		pi->peer_progress = progress;
 		pi->peer_silent_cycles = 0;
 	} else {
 		pi->peer_silent_cycles += gap;

@@ -296,6 +296,23 @@ arg_doorbell(const char *key __rte_unused, const char *val, void *opaque)
 	return 0;
 }
 
+static int
+arg_rx_partial_csum(const char *key __rte_unused, const char *val, void *opaque)
+{
+	struct cxlmem_params *p = opaque;
+
+	if (strcmp(val, "on") == 0) {
+		p->rx_partial_csum = true;
+	} else if (strcmp(val, "off") == 0) {
+		p->rx_partial_csum = false;
+	} else {
+		CXLMEM_LOG(ERR, "rx_partial_csum=%s: expected rx_partial_csum=on (the application "
+			   "completes partial checksums itself) or off", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t handler;
@@ -315,6 +332,7 @@ static const struct {
 	{ "zerocopy", arg_zerocopy },
 	{ "nt_store", arg_nt_store },
 	{ "doorbell", arg_doorbell },
+	{ "rx_partial_csum", arg_rx_partial_csum },
 };
 
 /* Every key of kvl is one of cxlmem_args, given once, with a value. */

@@ -21,10 +21,15 @@
  *       checksum (virtio-net has no field for it; 20 bytes, in our copy).
  *   RX  CXLMEM_GSO_TCPV4/6: RTE_MBUF_F_RX_LRO and tso_segsz = gso_size
  *       (only if the application enabled TCP_LRO; we publish TSO4/6 then).
- *   RX  NEEDS_CSUM: RTE_MBUF_F_RX_L4_CKSUM_NONE ("the checksum in the data is
- *       not correct, but the integrity of the L4 data is verified") when the
- *       application enabled TCP/UDP_CKSUM or takes the frame as LRO; else
- *       this end completes the checksum in the mbuf.
+ *   RX  NEEDS_CSUM: this end completes the checksum in the mbuf, and reports
+ *       RTE_MBUF_F_RX_L4_CKSUM_GOOD when the application enabled TCP/UDP_CKSUM
+ *       (and the field is that of the frame's TCP/UDP header). Handed over
+ *       unfinished, as RTE_MBUF_F_RX_L4_CKSUM_NONE ("the checksum in the data
+ *       is not correct, but the integrity of the L4 data is verified"), only
+ *       with rx_partial_csum=on and TCP/UDP_CKSUM or LRO enabled: an
+ *       application that forwards frames unchanged (a switch) cannot finish
+ *       them, as DPDK's vhost library keeps such flags from legacy
+ *       applications.
  *   RX  DATA_VALID: RTE_MBUF_F_RX_L4_CKSUM_GOOD when checksums are reported.
  *   RX  IPV4_CKSUM: the IPv4 header checksum verified here, GOOD or BAD.
  * Segmentation and checksums are computed on our copy in the window or in
@@ -511,31 +516,90 @@ meta_ok(const struct cxlmem_offload *o, uint32_t len)
 	}
 }
 
-/* Complete a partial L4 checksum in mbuf m: sum from start to the end (the
- * field at start + offset holds the pseudo-header sum), store the result. */
+/* Store the 16-bit value v (network order already) at byte off of mbuf m,
+ * where its two bytes may straddle two segments; off + 2 <= pkt_len. */
 static void
-rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
+mbuf_put16(struct rte_mbuf *m, uint32_t off, uint16_t v)
 {
-	uint16_t c;
-	uint32_t field = start + offset;
 	struct rte_mbuf *seg = m;
 
+	while (off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	if (off + 1 < seg->data_len) {
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), &v, 2);
+	} else {
+		*rte_pktmbuf_mtod_offset(seg, uint8_t *, off) = ((uint8_t *)&v)[0];
+		*rte_pktmbuf_mtod(seg->next, uint8_t *) = ((uint8_t *)&v)[1];
+	}
+}
+
+/*
+ * Complete the partial L4 checksum of mbuf m, whose metadata (checked by
+ * meta_ok(): start + offset + 2 <= pkt_len) says it starts at byte start
+ * with its field at start + offset. When the frame is TCP or UDP over
+ * IPv4 or IPv6 (without extension headers) and start/offset point at that
+ * header's checksum field, the checksum is computed from the headers
+ * (rte_ipv4/ipv6_udptcp_cksum_mbuf, over the L4 length the IP header
+ * gives, which must lie within the frame) and true is returned: the frame's
+ * L4 checksum is now known to be good. Otherwise the sum runs from start
+ * to the end of the frame, seeded by the field, as virtio-net defines
+ * NEEDS_CSUM, and false is returned (the checksum is where the peer said,
+ * but this end cannot vouch that it is the frame's L4 checksum).
+ */
+static bool
+rx_complete_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
+{
+	union {
+		struct rte_ipv4_hdr v4;
+		struct rte_ipv6_hdr v6;
+	} ipbuf;
+	struct rte_net_hdr_lens hl;
+	const void *ip;
+	uint32_t ptype, l4, l4_len;
+	uint16_t c;
+
+	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+				  RTE_PTYPE_L4_MASK);
+	l4 = ptype & RTE_PTYPE_L4_MASK;
+	if ((l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP) &&
+	    start == (uint32_t)hl.l2_len + hl.l3_len &&
+	    offset == (l4 == RTE_PTYPE_L4_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
+					       offsetof(struct rte_udp_hdr, dgram_cksum))) {
+		if ((ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV4 ||
+		    (ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV4_EXT) {
+			ip = rte_pktmbuf_read(m, hl.l2_len, sizeof(ipbuf.v4), &ipbuf);
+			l4_len = ip == NULL ? UINT32_MAX :
+				 (uint32_t)rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)ip)->total_length) -
+				 hl.l3_len;
+			if (ip != NULL && l4_len <= m->pkt_len - start && l4_len >= offset + 2) {
+				mbuf_put16(m, start + offset, 0);
+				c = rte_ipv4_udptcp_cksum_mbuf(m, ip, (uint16_t)start);
+				mbuf_put16(m, start + offset, c);
+				return true;
+			}
+		} else if ((ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV6) {
+			ip = rte_pktmbuf_read(m, hl.l2_len, sizeof(ipbuf.v6), &ipbuf);
+			l4_len = ip == NULL ? UINT32_MAX :
+				 rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)ip)->payload_len);
+			if (ip != NULL && l4_len <= m->pkt_len - start && l4_len >= offset + 2) {
+				mbuf_put16(m, start + offset, 0);
+				c = rte_ipv6_udptcp_cksum_mbuf(m, ip, (uint16_t)start);
+				mbuf_put16(m, start + offset, c);
+				return true;
+			}
+		}
+	}
+	/* Another protocol, or offsets that are not its header's: finish the
+	 * sum where the peer said, as a virtio-net device does. */
 	if (rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &c) != 0)
-		return;
+		return false;
 	c = (uint16_t)~c;
 	if (c == 0 && offset == offsetof(struct rte_udp_hdr, dgram_cksum))
 		c = 0xffff; /* RFC 768: 0 means "no checksum" */
-	/* Store the two bytes where they lie (they may straddle segments). */
-	while (field >= seg->data_len) {
-		field -= seg->data_len;
-		seg = seg->next;
-	}
-	if (field + 1 < seg->data_len) {
-		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, field), &c, 2);
-	} else {
-		*rte_pktmbuf_mtod_offset(seg, uint8_t *, field) = ((uint8_t *)&c)[0];
-		*rte_pktmbuf_mtod(seg->next, uint8_t *) = ((uint8_t *)&c)[1];
-	}
+	mbuf_put16(m, start + offset, c);
+	return false;
 }
 
 /*
@@ -763,12 +827,17 @@ deliver:
 		segs[0]->tso_segsz = meta.gso_size;
 	}
 	if (meta.flags & CXLMEM_OFL_F_NEEDS_CSUM) {
-		if (gso || (q->offloads & CXLMEM_QRX_L4_CKSUM)) {
+		if ((q->offloads & CXLMEM_QRX_PARTIAL) &&
+		    (gso || (q->offloads & CXLMEM_QRX_L4_CKSUM))) {
+			/* rx_partial_csum=on: the application finishes it. */
 			segs[0]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
 		} else {
-			/* The application did not ask for checksum offload:
-			 * hand it a correct checksum. */
-			rx_complete_csum(segs[0], meta.csum_start, meta.csum_offset);
+			/* An application that forwards frames as they came
+			 * (a switch) must not get a partial checksum: hand it
+			 * a correct one, reported GOOD where it asked. */
+			if (rx_complete_csum(segs[0], meta.csum_start, meta.csum_offset) &&
+			    (q->offloads & CXLMEM_QRX_L4_CKSUM))
+				segs[0]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 			q->st.csum_done++;
 		}
 	} else if ((meta.flags & CXLMEM_OFL_F_DATA_VALID) && (q->offloads & CXLMEM_QRX_L4_CKSUM)) {

@@ -279,6 +279,8 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	/* What this queue reports and takes; published to the peer at start
 	 * (cxlmem_ctrl_start()). */
 	q->offloads = cxlmem_rx_queue_offloads(dev);
+	if (pi->params.rx_partial_csum)
+		q->offloads |= CXLMEM_QRX_PARTIAL;
 	q->max_gso = cxlmem_rx_max_gso(dev);
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */

@@ -1,0 +1,199 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
+# scripts/ovs-lib.sh (scripts/ovs-cards.sh, test/ovs/ovs_e2e.sh): an Open vSwitch
+# with its DPDK (userspace) datapath, with its own database, run, log
+# folders and DPDK file prefix (never the system's service), and CXL cards
+# on it: per card a window file, a net_cxlmem port (role=host) on the
+# bridge and, in a network namespace of its own, `cxl-fwd role=device`.
+# ovs-vswitchd runs inside the host's namespace: the bridge's internal
+# port (the host side) lives there, and survives a restart of the switch.
+# Bash only; sourcing defines functions and runs nothing.
+#
+#   ovs_init DIR TAG PLUGIN FWD   names (namespaces TAG-h, TAG-cN; windows
+#                                 /dev/shm/TAG-cardN; DPDK prefix TAG), state
+#                                 in DIR; PLUGIN: librte_net_cxlmem.so
+#                                 (a path EAL accepts: see test/plugin_path.sh);
+#                                 FWD: the cxl-fwd binary
+#   ovs_db_start                  ovsdb-server with a new database, and the
+#                                 Open_vSwitch settings (OVS_* below)
+#   ovs_switch_start / _stop      ovs-vswitchd (DPDK build) in the host namespace
+#   ovs_bridge                    bridge br0 (datapath netdev), host address on br0
+#   ovs_card_add N [ARGS]         port cardN (net_cxlmemN on window N); ARGS:
+#                                 more `set Interface` columns (options:n_rxq=2)
+#   ovs_fwd_start N / _kill N SIG card N's cxl-fwd (role=device) in its namespace
+#   vsctl ARGS / appctl ARGS      ovs-vsctl / ovs-appctl on this switch
+#   ovs_cleanup                   stop all, delete namespaces, windows, DIR
+#
+# Settings: OVS_MTU (1500), OVS_QUEUES_N (queue pairs of card N's window,
+# default 1), OVS_PMD_MASK (0x2), OVS_LCORE_MASK (0x1), OVS_MAXSLEEP (500,
+# microseconds: pmd-maxsleep), OVS_MEM (MB of DPDK memory, 1024),
+# OVS_CXL_OPTS (more net_cxlmem devargs for both ends), OVS_VSWITCHD
+# (default: Debian's /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk).
+
+OVS_VSWITCHD="${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}"
+OVS_SCHEMA="${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}"
+
+ovs_init() {
+    OVS_D="$1"
+    OVS_TAG="$2"
+    OVS_PLUGIN="$3"
+    OVS_FWD="$4"
+    OVS_NS_H="$OVS_TAG-h"
+    OVS_MTU="${OVS_MTU:-1500}"
+    OVS_PMD_MASK="${OVS_PMD_MASK:-0x2}"
+    OVS_LCORE_MASK="${OVS_LCORE_MASK:-0x1}"
+    OVS_MAXSLEEP="${OVS_MAXSLEEP:-500}"
+    OVS_MEM="${OVS_MEM:-1024}"
+    OVS_IP_H=198.51.100.1
+    OVS_CARDS=()
+    declare -gA OVS_FWD_PID=()
+    mkdir -p "$OVS_D"
+    # ovs-vsctl, ovs-appctl and the daemons find their files here.
+    export OVS_RUNDIR="$OVS_D" OVS_DBDIR="$OVS_D" OVS_LOGDIR="$OVS_D" OVS_SYSCONFDIR="$OVS_D"
+}
+
+ovs_ns_card() { echo "$OVS_TAG-c$1"; }
+ovs_win() { echo "/dev/shm/$OVS_TAG-card$1"; }
+ovs_ip_card() { echo "198.51.100.$((10 + $1))"; }
+vsctl() { ovs-vsctl --db="unix:$OVS_D/db.sock" --timeout=30 "$@"; }
+appctl() { ovs-appctl -t "$OVS_D/ovs-vswitchd.ctl" "$@"; }
+ovs_in_host() { ip netns exec "$OVS_NS_H" "$@"; }
+ovs_in_card() { local n="$1"; shift; ip netns exec "$(ovs_ns_card "$n")" "$@"; }
+
+# A namespace with loopback up and IPv6 off (no router or neighbour
+# solicitations, MLD reports: the frames the tests count are theirs only).
+ovs_netns_add() {
+    ip netns add "$1" || return 1
+    ip -n "$1" link set lo up
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+ovs_db_start() {
+    ovsdb-tool create "$OVS_D/conf.db" "$OVS_SCHEMA" || return 1
+    ovsdb-server "$OVS_D/conf.db" --remote="punix:$OVS_D/db.sock" \
+        --pidfile="$OVS_D/ovsdb-server.pid" --unixctl="$OVS_D/ovsdb-server.ctl" \
+        --log-file="$OVS_D/ovsdb-server.log" --detach --no-chdir || return 1
+    vsctl --no-wait init || return 1
+    # No hugepages: --no-huge needs --legacy-mem beside the --in-memory
+    # OVS adds. -d: the plugin from the build, not DPDK's plugin folder.
+    # One PMD thread on its own core; it sleeps (up to pmd-maxsleep) while
+    # the ports are idle, so the cards' forwarders get CPU on a small box.
+    vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+        other_config:dpdk-extra="--no-huge --legacy-mem -m $OVS_MEM --no-pci --file-prefix $OVS_TAG${OVS_PLUGIN:+ -d $OVS_PLUGIN}" \
+        other_config:per-port-memory=true \
+        other_config:dpdk-lcore-mask="$OVS_LCORE_MASK" \
+        other_config:pmd-cpu-mask="$OVS_PMD_MASK" \
+        other_config:pmd-maxsleep="$OVS_MAXSLEEP"
+}
+
+ovs_switch_start() {
+    ip netns list | grep -qw "$OVS_NS_H" || ovs_netns_add "$OVS_NS_H" || return 1
+    echo "=== $(date +%T) start" >>"$OVS_D/ovs-vswitchd.log"
+    ovs_in_host "$OVS_VSWITCHD" "unix:$OVS_D/db.sock" --pidfile="$OVS_D/ovs-vswitchd.pid" \
+        --unixctl="$OVS_D/ovs-vswitchd.ctl" --log-file="$OVS_D/ovs-vswitchd.log" \
+        --detach --no-chdir || return 1
+    # Up when the daemon answers and has applied the configuration.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        appctl version >/dev/null 2>&1 && vsctl --timeout=5 show >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+ovs_switch_stop() {
+    local pid
+    pid="$(cat "$OVS_D/ovs-vswitchd.pid" 2>/dev/null)" || return 0
+    appctl exit >/dev/null 2>&1 || kill "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null
+}
+
+ovs_bridge() {
+    vsctl add-br br0 -- set bridge br0 datapath_type=netdev || return 1
+    vsctl set interface br0 mtu_request="$OVS_MTU" || return 1
+    local i
+    for ((i = 0; i < 50; i++)); do
+        ip -n "$OVS_NS_H" link show br0 >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ip -n "$OVS_NS_H" addr replace "$OVS_IP_H/24" dev br0 && ip -n "$OVS_NS_H" link set br0 up
+}
+
+# Port cardN: the host end of window N. The window is created by it.
+ovs_card_add() {
+    local n="$1" q; shift
+    q="OVS_QUEUES_$n"; q="${!q:-1}"
+    vsctl add-port br0 "card$n" -- set Interface "card$n" type=dpdk \
+        options:dpdk-devargs="net_cxlmem$n,role=host,path=$(ovs_win "$n"),queues=$q,size=$((q * 8 + 1))M${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" \
+        mtu_request="$OVS_MTU" "$@"
+}
+
+ovs_fwd_start() {
+    local n="$1" ns ip q
+    ns="$(ovs_ns_card "$n")"
+    ip="$(ovs_ip_card "$n")"
+    q="OVS_QUEUES_$n"; q="${!q:-1}"
+    ip netns list | grep -qw "$ns" || ovs_netns_add "$ns" || return 1
+    echo "=== $(date +%T) start" >>"$OVS_D/card$n.log"
+    ip netns exec "$ns" "$OVS_FWD" --no-huge --no-pci -m 256 --file-prefix "$OVS_TAG-c$n" \
+        -l "$((n % $(nproc)))" --log-level=lib.eal:warning -- \
+        --cxl "role=device,path=$(ovs_win "$n")${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" --queues "$q" \
+        --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 >>"$OVS_D/card$n.log" 2>&1 &
+    OVS_FWD_PID[$n]=$!
+    echo "${OVS_FWD_PID[$n]}" >"$OVS_D/card$n.pid"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "${OVS_FWD_PID[$n]}" 2>/dev/null; then
+            echo "cxl-fwd of card $n exited; its log:" >&2
+            tail -n 20 "$OVS_D/card$n.log" >&2
+            return 1
+        fi
+        ip -n "$ns" -4 addr show dev cxl0 2>/dev/null | grep -q "inet $ip/" && return 0
+        sleep 0.1
+    done
+    echo "cxl-fwd of card $n did not bring up cxl0 within 10 s" >&2
+    return 1
+}
+
+ovs_fwd_kill() {
+    local n="$1" sig="${2:-TERM}" pid="${OVS_FWD_PID[$1]:-}"
+    [[ -n "$pid" ]] || return 0
+    kill "-$sig" "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    unset "OVS_FWD_PID[$n]"
+    rm -f "$OVS_D/card$n.pid"
+}
+
+# Wait until card N answers a ping from where (host | card number).
+ovs_wait_ping() {
+    local from="$1" to="$2" secs="${3:-15}" i
+    for ((i = 0; i < secs * 4; i++)); do
+        if [[ "$from" == host ]]; then
+            ovs_in_host ping -c 1 -W 0.25 "$to" >/dev/null 2>&1 && return 0
+        else
+            ovs_in_card "$from" ping -c 1 -W 0.25 "$to" >/dev/null 2>&1 && return 0
+        fi
+    done
+    return 1
+}
+
+ovs_cleanup() {
+    [[ -n "${OVS_TAG:-}" ]] || return 0
+    local n ns pid
+    for n in "${!OVS_FWD_PID[@]}"; do ovs_fwd_kill "$n" TERM; done
+    # Forwarders an earlier invocation started (scripts/ovs-cards.sh down).
+    for pid in $(cat "$OVS_D"/card*.pid 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    rm -f "$OVS_D"/card*.pid
+    ovs_switch_stop
+    pid="$(cat "$OVS_D/ovsdb-server.pid" 2>/dev/null)" && kill "$pid" 2>/dev/null
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$OVS_TAG-"); do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+        ip netns del "$ns"
+    done
+    rm -f /dev/shm/"$OVS_TAG"-card*
+    rm -rf /var/run/dpdk/"$OVS_TAG" /var/run/dpdk/"$OVS_TAG"-c*
+}
