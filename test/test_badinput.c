@@ -513,8 +513,7 @@ main(int argc, char **argv)
 	{
 		struct rte_eth_link l;
 
-		rte_eth_link_get_nowait(p_live_h, &l);
-		if (l.link_status != RTE_ETH_LINK_UP) {
+		if (rte_eth_link_get_nowait(p_live_h, &l) != 0 || l.link_status != RTE_ETH_LINK_UP) {
 			printf("FAIL: live window's link went down during the refusals\n");
 			failures++;
 		}

@@ -109,7 +109,8 @@ link_is(uint16_t port, int up)
 {
 	struct rte_eth_link l;
 
-	rte_eth_link_get_nowait(port, &l);
+	if (rte_eth_link_get_nowait(port, &l) != 0)
+		return 0;
 	return l.link_status == (up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN);
 }
 
@@ -993,14 +994,17 @@ make_tcp(bool v6, uint32_t payload, uint16_t mss, uint64_t ol, uint32_t seq)
 	eth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(tcp_buf + l2);
+		/* The addresses are bytes on every release (an array up to
+		 * 24.07, struct rte_ipv6_addr since). */
+		uint8_t *src6 = (uint8_t *)&ip6->src_addr, *dst6 = (uint8_t *)&ip6->dst_addr;
 
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip6->proto = IPPROTO_TCP;
 		ip6->hop_limits = 64;
-		ip6->src_addr[15] = 1;
-		ip6->dst_addr[15] = 2;
-		ip6->src_addr[0] = ip6->dst_addr[0] = 0xfd;
+		src6[15] = 1;
+		dst6[15] = 2;
+		src6[0] = dst6[0] = 0xfd;
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(tcp_buf + l2);
 
