@@ -66,7 +66,7 @@ lsc_cb(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
 static int
 add_port(const char *name, const char *args, uint16_t *port)
 {
-	int ret = rte_eal_hotplug_add("vdev", name, args);
+	int ret = rte_vdev_init(name, args);
 
 	if (ret != 0)
 		return ret;

@@ -829,7 +829,7 @@ main(int argc, char **argv)
 			 win, NB_Q, *extra ? "," : "", extra);
 		if (i == 0)
 			printf("devargs: %s\n", args);
-		if (rte_eal_hotplug_add("vdev", name, args) != 0 ||
+		if (rte_vdev_init(name, args) != 0 ||
 		    rte_eth_dev_get_port_by_name(name, &ends[i].port) != 0) {
 			printf("FAIL: probe %s\n", args);
 			return 1;

@@ -317,7 +317,7 @@ main(int argc, char **argv)
 				       rte_socket_id());
 	snprintf(args, sizeof(args), "role=%s,path=%s,queues=%u%s%s", role, path, nq,
 		 *extra ? "," : "", extra);
-	if (pool == NULL || rte_eal_hotplug_add("vdev", "net_cxlmem_cp", args) != 0 ||
+	if (pool == NULL || rte_vdev_init("net_cxlmem_cp", args) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_cxlmem_cp", &port) != 0) {
 		printf("fatal %" PRIu64 " cannot probe %s\n", now_ns(), args);
 		return 1;
