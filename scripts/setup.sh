@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# scripts/setup.sh: prepare a Debian 12 machine to build and test cxlmem.
+# scripts/setup.sh: prepare a Debian 12 or 13 machine to build and test cxlmem.
 #
-#   1. installs the packages of scripts/debian-packages.txt that are missing
-#      (needs root; apt-get update runs only when something is missing);
-#   2. fetches the DPDK driver-SDK headers that Debian's libdpdk-dev does not
+#   1. installs the packages of scripts/debian-packages.txt for the running
+#      release (/etc/os-release) that are missing (needs root; apt-get update
+#      runs only when something is missing);
+#   2. gets the DPDK driver-SDK headers that Debian's libdpdk-dev does not
 #      ship (ethdev_driver.h, ethdev_vdev.h, bus_vdev_driver.h, bus_driver.h,
-#      dev_driver.h), plus DPDK's pmdinfogen.py/coff.py and VERSION, from
-#      Debian's `dpdk` source package of exactly the installed version, into
-#      build-deps/dpdk-<version>/{include,buildtools}/;
+#      dev_driver.h), plus DPDK's pmdinfogen.py/coff.py and VERSION, for the
+#      installed DPDK version, into build-deps/dpdk-<version>/{include,buildtools}/.
+#      In this order: nothing to do when the installed DPDK has them; else from
+#      CXLMEM_DPDK_SRC=DIR (or build-deps/dpdk-src) when named: a folder holding
+#      the headers, a DPDK source tree, or a DPDK git repository (its tag of the
+#      installed version, else the newest of the same LTS line); else from
+#      Debian's `dpdk` source package of exactly the installed version;
 #   3. unpacks an arm64 sysroot for the arm64 cross build and its runs under
 #      qemu-user (test/cross/arm64.sh): the arm64 Debian packages of
 #      scripts/debian-packages-arm64.txt, libdpdk-dev at exactly the installed
@@ -23,17 +28,20 @@
 #
 # Idempotent; when everything is there it only checks and returns.
 #
-# usage: scripts/setup.sh [--refetch]
-#   --refetch   fetch the SDK headers and the arm64 sysroot again even when
-#               they are present (or were found unavailable)
+# usage: [CXLMEM_DPDK_SRC=DIR] scripts/setup.sh [--refetch | --packages-only]
+#   --refetch        fetch the SDK headers and the arm64 sysroot again even when
+#                    they are present (or were found unavailable)
+#   --packages-only  step 1 only
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 refetch=0
+packages_only=0
 for arg in "$@"; do
     case "$arg" in
         --refetch) refetch=1 ;;
+        --packages-only) packages_only=1 ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) cxlmem_die "unknown argument '$arg' (see scripts/setup.sh --help)" ;;
     esac
@@ -52,7 +60,7 @@ install_packages() {
     'apt-get install ${missing[*]}'."
     fi
     command -v apt-get >/dev/null ||
-        cxlmem_die "apt-get not found; this script is for Debian 12 (bookworm)"
+        cxlmem_die "apt-get not found; this script is for Debian 12 (bookworm) and 13 (trixie)"
     cxlmem_log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
@@ -158,9 +166,14 @@ fetch_sdk() {
         cxlmem_die "could not download the source package $src_pkg=$src_ver.
     Its deb-src entries were derived from the deb entries of this machine's
     apt sources (sources.list, sources.list.d/*.list and *.sources).
-    Make sure they list a Debian archive that still carries $src_ver (for a
-    security update, the security archive too), or get the five headers from
-    DPDK $upstream yourself and configure with -Ddpdk_sdk_includedir=DIR."
+    Either make them list a Debian archive that still carries $src_ver (for a
+    security update, the security archive too), or name a copy of DPDK's
+    source and run again:
+        CXLMEM_DPDK_SRC=DIR $0
+    DIR being a DPDK git clone with release tags (git clone
+    https://dpdk.org/git/dpdk-stable), an unpacked DPDK $upstream source tree,
+    or a folder holding the five headers ${CXLMEM_SDK_HEADERS[*]}
+    of DPDK $upstream (see docs/build.md, \"Driver-SDK headers\")."
     fi
     tarball="$(compgen -G "$work/download/${src_pkg}_${upstream}.orig.tar.*" | head -n1 || true)"
     [[ -n "$tarball" ]] || cxlmem_die "no ${src_pkg}_${upstream}.orig.tar.* among: $(ls "$work/download")"
@@ -269,6 +282,12 @@ EOF_CONF
         dpkg-deb -W --showformat='${Package}:${Architecture} ${Version}\n' "$deb" \
             >>"$work/stage/PACKAGES"
     done
+    # Debian 13's packages put everything under /usr (merged /usr, whose
+    # /lib -> usr/lib link comes from base-files, not unpacked here), but
+    # binaries name their loader /lib/ld-linux-aarch64.so.1.
+    if [[ ! -e "$work/stage/root/lib" && -d "$work/stage/root/usr/lib" ]]; then
+        ln -s usr/lib "$work/stage/root/lib"
+    fi
     # Absolute symbolic links (libz.so -> /lib/aarch64-linux-gnu/libz.so.1...)
     # would point into this machine's own /lib: make them relative.
     while IFS= read -r -d '' f; do
@@ -290,9 +309,34 @@ EOF_CONF
     cxlmem_log "arm64 sysroot: ${dest#"$CXLMEM_ROOT"/} ($(wc -l <"$dest/PACKAGES") packages, $(du -sh "$dest" | cut -f1))"
 }
 
-install_packages
-if ((refetch)) || ! cxlmem_sdk_present; then
+# The order of docs/build.md: DPDK's own, a source the user names, Debian's.
+get_sdk() {
+    local upstream src
+    upstream="$(cxlmem_dpdk_version)" ||
+        cxlmem_die "libdpdk-dev is not installed (run this script as root to install it)"
+    if cxlmem_dpdk_has_sdk; then
+        cxlmem_log "the installed DPDK $upstream has the driver-SDK headers itself"
+        return 0
+    fi
+    src="${CXLMEM_DPDK_SRC:-}"
+    [[ -z "$src" && -e "$CXLMEM_ROOT/build-deps/dpdk-src" ]] && src="$CXLMEM_ROOT/build-deps/dpdk-src"
+    if [[ -n "$src" ]]; then
+        cxlmem_sdk_extract "$src" "$upstream" "$(cxlmem_sdk_dir)" ||
+            cxlmem_die "no driver-SDK headers of DPDK $upstream from $src (see above).
+    Point CXLMEM_DPDK_SRC (or build-deps/dpdk-src) at a DPDK git clone with
+    the tag v$upstream or another of the same line, a DPDK $upstream source
+    tree, or a folder holding ${CXLMEM_SDK_HEADERS[*]};
+    or unset it (and remove build-deps/dpdk-src) to fetch Debian's source
+    package instead."
+        return 0
+    fi
     fetch_sdk
+}
+
+install_packages
+((packages_only)) && exit 0
+if ((refetch)) || ! cxlmem_sdk_present; then
+    get_sdk
 fi
 arm64_state="$(cxlmem_arm64_sysroot_state)"
 if ((refetch)) || [[ "$arm64_state" == missing ]]; then

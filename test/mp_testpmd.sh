@@ -149,26 +149,33 @@ echo "ok: secondary process read the primary's counters (TX-packets $sec_tx)"
 # xstat <log> <name>: the last value testpmd printed for it.
 xstat() { sed -n "s/^ *$2: *\([0-9]*\).*/\1/p" "$1" | tail -1; }
 
+# flag_wait <file>...: up to 30 s until each exists (the command scripts
+# below use it so that counters are read only once every sender stopped,
+# however slowly the processes started).
+flag_wait() {
+	local f i
+	for f in "$@"; do
+		for i in $(seq 300); do [ -e "$f" ] && break; sleep 0.1; done
+	done
+}
+
 mp_round() { # <host mode> <device mode> <tag> [<host devargs> [<device command>]]
 	local hmode=$1 dmode=$2 tag=$3 mwin=$win-mp-$3 hargs=${4:+,$4} dcmd=${5:-}
-	# The counts compared are read after the secondary stopped forwarding
-	# (on a busy machine its start-up, and so its stop, come late), plus a
-	# second for the last frames to cross.
-	local sec_stopped="for i in \$(seq 60); do grep -q 'Telling cores to stop' $tmp/$tag-sec.log && break; sleep 0.5; done; sleep 1"
+	local pdone=$tmp/$tag-prim.stopped sdone=$tmp/$tag-sec.stopped
 	run_testpmd "$tmp/$tag-prim.log" \
-		"sleep 4; echo 'set fwd $hmode'; echo start; sleep 8; $sec_stopped; echo stop; echo 'show port xstats 0'; sleep 2; echo quit" \
+		"sleep 4; echo 'set fwd $hmode'; echo start; sleep 8; echo stop; sleep 1; touch $pdone; flag_wait $sdone; echo 'show port xstats 0'; sleep 2; echo quit" \
 		-l 0,1 --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" "${common[@]}" \
 		--vdev="net_cxlmem0,role=host,path=$mwin,size=16M,queues=2$hargs" \
 		-- -i --no-mlockall --total-num-mbufs=4096 --rxq=2 --txq=2 --num-procs=2 --proc-id=0
 	wait_file "$mwin"
 	sleep 2
 	run_testpmd "$tmp/$tag-sec.log" \
-		"sleep 2; echo 'set fwd $hmode'; echo start; sleep 7; echo stop; sleep 1; echo quit" \
+		"sleep 2; echo 'set fwd $hmode'; echo start; sleep 7; echo stop; sleep 1; touch $sdone; echo quit" \
 		-l 1,0 --proc-type=secondary --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" \
 		"${common[@]}" \
 		-- -i --no-mlockall --rxq=2 --txq=2 --num-procs=2 --proc-id=1
 	run_testpmd "$tmp/$tag-dev.log" \
-		"sleep 2; echo 'set fwd $dmode'; ${dcmd:+echo '$dcmd';} echo start; sleep 9; $sec_stopped; echo stop; echo 'show port xstats 0'; sleep 1; echo quit" \
+		"sleep 2; echo 'set fwd $dmode'; ${dcmd:+echo '$dcmd';} echo start; sleep 9; flag_wait $pdone $sdone; sleep 1; echo stop; echo 'show port xstats 0'; sleep 1; echo quit" \
 		-l 1,0 --no-huge --file-prefix "cxlmp$$d$tag" "${common[@]}" \
 		--vdev="net_cxlmem0,role=device,path=$mwin" \
 		-- -i --no-mlockall --total-num-mbufs=4096 --rxq=2 --txq=2

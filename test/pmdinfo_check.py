@@ -6,8 +6,9 @@ usage: pmdinfo_check.py DPDK_PMDINFO PLUGIN [WHY_SKIPPED]
 
 Runs DPDK's dpdk-pmdinfo.py on the built plugin (librte_net_cxlmem.so) and
 checks that it reports the driver net_cxlmem with a parameter string naming
-every devarg. A non-empty WHY_SKIPPED (the build had no pmdinfogen) makes the
-test report SKIP (exit 77) with that reason.
+every devarg. A non-empty WHY_SKIPPED (the build had no pmdinfogen, or
+DPDK_PMDINFO is empty: no dpdk-pmdinfo.py) makes the test report SKIP (exit 77)
+with that reason.
 """
 
 import json
@@ -25,7 +26,8 @@ def main(argv):
         return 2
     tool, plugin = argv[1], argv[2]
     if len(argv) > 3 and argv[3]:
-        print("SKIP: the plugin was built without PMD_INFO_STRING: " + argv[3])
+        why = argv[3] if not tool else "the plugin was built without PMD_INFO_STRING: " + argv[3]
+        print("SKIP: " + why)
         return 77
     run = subprocess.run([tool, plugin], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)

@@ -79,7 +79,7 @@ child_probe(const char *args, int uid)
 		printf("child: still uid %u after dropping to %d\n", geteuid(), uid);
 		return 100;
 	}
-	ret = rte_eal_hotplug_add("vdev", "net_cxlmem_bad", args);
+	ret = rte_vdev_init("net_cxlmem_bad", args);
 	/* What an application sees: the status, and whether a port exists. */
 	printf("child: probe of net_cxlmem_bad,%s returned %d (%s); port %s\n", args, ret,
 	       ret == 0 ? "success" : strerror(-ret),
@@ -311,7 +311,7 @@ static int
 add_port(const char *name, const char *args, uint16_t *port)
 {
 	struct rte_eth_conf conf = { 0 };
-	int ret = rte_eal_hotplug_add("vdev", name, args);
+	int ret = rte_vdev_init(name, args);
 
 	if (ret != 0) {
 		printf("FAIL: cannot set up %s (%s): %d\n", name, args, ret);
@@ -513,8 +513,7 @@ main(int argc, char **argv)
 	{
 		struct rte_eth_link l;
 
-		rte_eth_link_get_nowait(p_live_h, &l);
-		if (l.link_status != RTE_ETH_LINK_UP) {
+		if (rte_eth_link_get_nowait(p_live_h, &l) != 0 || l.link_status != RTE_ETH_LINK_UP) {
 			printf("FAIL: live window's link went down during the refusals\n");
 			failures++;
 		}

@@ -61,6 +61,8 @@
 #include <rte_mempool.h>
 #include <rte_tcp.h>
 
+#include "cxlmem_compat.h"
+
 #define NB_Q 4
 #define BURST 32
 #define SOAK_MAGIC 0x534f414bu /* "SOAK" */
@@ -75,7 +77,7 @@
 #define GSO_TX_CHUNK 8192u           /* TX chain segments after the first */
 #define TCP_FLAGS_LAST (RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG)
 
-struct soak_hdr {
+struct __rte_packed_begin soak_hdr {
 	uint32_t magic;
 	uint16_t dir;
 	uint16_t queue;
@@ -84,7 +86,7 @@ struct soak_hdr {
 	uint32_t crc;   /**< CRC32C of the payload: frame bytes [PAY_OFF, len),
 			 *   or [GSO_PAY_OFF, len) in a GSO frame */
 	uint16_t pad;   /**< puts the payload at an 8-byte boundary */
-} __rte_packed;
+} __rte_packed_end;
 #define PAY_OFF (HDR_OFF + sizeof(struct soak_hdr))
 #define GSO_PAY_OFF (TCP_HDRS + sizeof(struct soak_hdr))
 /* rte_hash_crc() reads 8 bytes at a time: keep its input 8-byte aligned. */
@@ -693,6 +695,16 @@ xstat(uint16_t port, const char *name)
 	return v;
 }
 
+/* ethdev's per-queue xstat DIR_qQ_WHAT (e.g. tx_q1_packets). */
+static uint64_t
+qxstat(uint16_t port, const char *dir, unsigned int q, const char *what)
+{
+	char name[RTE_ETH_XSTATS_NAME_SIZE];
+
+	snprintf(name, sizeof(name), "%s_q%u_%s", dir, q, what);
+	return xstat(port, name);
+}
+
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
@@ -820,7 +832,7 @@ main(int argc, char **argv)
 			 win, NB_Q, i ? ",rx_partial_csum=on" : "", *extra ? "," : "", extra);
 		if (i == 0)
 			printf("devargs: %s\n", args);
-		if (rte_eal_hotplug_add("vdev", name, args) != 0 ||
+		if (rte_vdev_init(name, args) != 0 ||
 		    rte_eth_dev_get_port_by_name(name, &ends[i].port) != 0) {
 			printf("FAIL: probe %s\n", args);
 			return 1;
@@ -841,9 +853,9 @@ main(int argc, char **argv)
 	for (;;) {
 		struct rte_eth_link a, b;
 
-		rte_eth_link_get_nowait(ends[0].port, &a);
-		rte_eth_link_get_nowait(ends[1].port, &b);
-		if (a.link_status && b.link_status)
+		if (rte_eth_link_get_nowait(ends[0].port, &a) == 0 &&
+		    rte_eth_link_get_nowait(ends[1].port, &b) == 0 &&
+		    a.link_status && b.link_status)
 			break;
 		if (rte_get_timer_cycles() - t0 > 5 * hz) {
 			printf("FAIL: link not up within 5 s\n");
@@ -915,8 +927,8 @@ main(int argc, char **argv)
 	}
 
 	/* Every frame once, intact, in order; every counter agrees. */
-	rte_eth_stats_get(ends[0].port, &st[0]);
-	rte_eth_stats_get(ends[1].port, &st[1]);
+	CHECK(rte_eth_stats_get(ends[0].port, &st[0]) == 0 &&
+	      rte_eth_stats_get(ends[1].port, &st[1]) == 0, "rte_eth_stats_get failed");
 	for (i = 0; i < 2; i++) {
 		struct end *tx = &ends[i], *rx = &ends[!i];
 		const uint64_t gso_tx = total(tx->gso_sent);
@@ -942,13 +954,15 @@ main(int argc, char **argv)
 			      "queue %u %s->%s: window frames sent %" PRIu64 " / %" PRIu64 " bytes, received %"
 			      PRIu64 " / %" PRIu64 " bytes", q, tx->name, rx->name, tx->wire_sent[q],
 			      tx->wire_sent_bytes[q], rx->wire_got[q], rx->wire_got_bytes[q]);
-			CHECK(st[i].q_opackets[q] == tx->wire_sent[q] &&
-			      st[!i].q_ipackets[q] == rx->wire_got[q],
-			      "queue %u %s->%s: q_opackets %" PRIu64 " q_ipackets %" PRIu64 ", soak %" PRIu64,
-			      q, tx->name, rx->name, st[i].q_opackets[q], st[!i].q_ipackets[q],
-			      tx->wire_sent[q]);
-			CHECK(st[i].q_obytes[q] == tx->wire_sent_bytes[q] &&
-			      st[!i].q_ibytes[q] == rx->wire_got_bytes[q],
+			/* Per-queue counters: ethdev's tx_qN_ and rx_qN_ xstats,
+			 * which it fills from the PMD's stats_get on every release. */
+			CHECK(qxstat(tx->port, "tx", q, "packets") == tx->wire_sent[q] &&
+			      qxstat(rx->port, "rx", q, "packets") == rx->wire_got[q],
+			      "queue %u %s->%s: tx_q%u_packets %" PRIu64 " rx_q%u_packets %" PRIu64
+			      ", soak %" PRIu64, q, tx->name, rx->name, q, qxstat(tx->port, "tx", q, "packets"),
+			      q, qxstat(rx->port, "rx", q, "packets"), tx->wire_sent[q]);
+			CHECK(qxstat(tx->port, "tx", q, "bytes") == tx->wire_sent_bytes[q] &&
+			      qxstat(rx->port, "rx", q, "bytes") == rx->wire_got_bytes[q],
 			      "queue %u %s->%s: per-queue bytes disagree", q, tx->name, rx->name);
 		}
 		CHECK(st[i].opackets == total(tx->wire_sent) && st[!i].ipackets == total(rx->wire_got),

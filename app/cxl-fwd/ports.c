@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>   /* rte_eth_devices[].data->mtu, see fwd_setup_port() */
@@ -52,10 +53,14 @@ fwd_probe_port(struct port_info *pi, const char *devargs, const char *role)
 	int ret;
 
 	if (len >= sizeof(pi->name))
-		len = sizeof(pi->name) - 1;
+		rte_exit(EXIT_FAILURE, "cxl-fwd: device name in '%s' (%s) is longer than %zu bytes\n",
+			 devargs, role, sizeof(pi->name) - 1);
 	memcpy(pi->name, devargs, len);
 	pi->name[len] = '\0';
-	ret = rte_dev_probe(devargs);
+	/* rte_vdev_init() takes the arguments apart from the name, with no
+	 * length limit (rte_dev_probe() refuses 128 bytes or more on some
+	 * DPDK releases). */
+	ret = rte_vdev_init(pi->name, comma != NULL ? comma + 1 : NULL);
 	if (ret != 0) {
 		if (pi == &xport && opts.xport_is_cxl)
 			fprintf(stderr, "cxl-fwd: check --cxl: role=host needs size= when the "

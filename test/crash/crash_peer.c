@@ -59,17 +59,19 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "cxlmem_compat.h"
+
 #define MAX_Q 4
 #define BURST 32
 #define CP_MAGIC 0x43525348u /* "CRSH" */
 
-struct cp_hdr {
+struct __rte_packed_begin cp_hdr {
 	uint32_t magic;
 	uint32_t life;
 	uint64_t restarts;  /* sender's peer_restarts when sent */
 	uint64_t seq;
 	uint16_t queue;
-} __rte_packed;
+} __rte_packed_end;
 
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t stall_req;
@@ -315,7 +317,7 @@ main(int argc, char **argv)
 				       rte_socket_id());
 	snprintf(args, sizeof(args), "role=%s,path=%s,queues=%u%s%s", role, path, nq,
 		 *extra ? "," : "", extra);
-	if (pool == NULL || rte_eal_hotplug_add("vdev", "net_cxlmem_cp", args) != 0 ||
+	if (pool == NULL || rte_vdev_init("net_cxlmem_cp", args) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_cxlmem_cp", &port) != 0) {
 		printf("fatal %" PRIu64 " cannot probe %s\n", now_ns(), args);
 		return 1;
@@ -347,7 +349,8 @@ main(int argc, char **argv)
 			if (rte_eal_alarm_set(1, stall_cb, NULL) == 0)
 				printf("stall %" PRIu64 " ms=%u\n", now_ns(), stall_ms);
 		}
-		rte_eth_link_get_nowait(port, &l);
+		if (rte_eth_link_get_nowait(port, &l) != 0)
+			l.link_status = link;   /* no news: keep what we had */
 		restarts = xstat(port, "peer_restarts");
 		if (count_delay_us != 0 && link)
 			rte_delay_us_sleep(count_delay_us);

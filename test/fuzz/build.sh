@@ -20,17 +20,17 @@ mkdir -p "$out"
 
 CLANG="${CLANG:-}"
 if [[ -z "$CLANG" ]]; then
-    for c in clang clang-16 clang-15 clang-14; do
+    for c in clang clang-19 clang-16 clang-15 clang-14; do
         if command -v "$c" >/dev/null 2>&1; then CLANG="$c"; break; fi
     done
 fi
 if [[ -z "$CLANG" ]]; then
-    echo "SKIP: no clang found (Debian 12: apt-get install clang); the fuzz harness needs clang's libFuzzer" >&2
+    echo "SKIP: no clang found (Debian: apt-get install clang); the fuzz harness needs clang's libFuzzer" >&2
     exit 77
 fi
 if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){(void)d;(void)n;return 0;}' |
         "$CLANG" -x c -fsanitize=fuzzer,address,undefined -o "$out/.probe" - >/dev/null 2>&1; then
-    echo "SKIP: $CLANG cannot link -fsanitize=fuzzer,address,undefined (libFuzzer runtime missing; Debian 12: apt-get install clang libclang-rt-14-dev or the clang package of your version)" >&2
+    echo "SKIP: $CLANG cannot link -fsanitize=fuzzer,address,undefined (libFuzzer runtime missing; Debian: apt-get install clang and libclang-rt-N-dev of its version N: 14 on Debian 12, 19 on Debian 13)" >&2
     exit 77
 fi
 rm -f "$out/.probe"
@@ -40,10 +40,24 @@ cflags=(-g -O1 -fno-omit-frame-pointer
         -Wall -Wextra -Werror=implicit-function-declaration
         -D_GNU_SOURCE= -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API)
 
+# The DPDK API probes of meson.build (see drivers/net/cxlmem/cxlmem_compat.h):
+# meson's test passes their flags; by hand, the same probe runs here.
+if [[ -z "${CXLMEM_COMPAT_CFLAGS+set}" ]]; then
+    CXLMEM_COMPAT_CFLAGS=""
+    # shellcheck disable=SC2046
+    if printf '#include <rte_ethdev.h>\nint probe = sizeof(((struct rte_eth_stats *)0)->q_ipackets);\n' |
+            "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
+        CXLMEM_COMPAT_CFLAGS="-DCXLMEM_HAVE_ETH_STATS_QUEUE_FIELDS"
+    fi
+fi
+
 build_window() {
     local ver sdk drv
     ver="$(pkg-config --modversion libdpdk)"
+    # CXLMEM_SDK_INCLUDEDIR: the folder with the driver-SDK headers, or "dpdk"
+    # for DPDK's own include dir (meson's test passes what the build uses).
     sdk="${CXLMEM_SDK_INCLUDEDIR:-$root/build-deps/dpdk-$ver/include}"
+    [[ "$sdk" == dpdk ]] && sdk=/nonexistent
     if [[ ! -f "$sdk/ethdev_driver.h" ]]; then
         # A DPDK built with enable_driver_sdk installs them in its own include dir.
         if ! echo '#include <ethdev_driver.h>' | "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
@@ -54,7 +68,7 @@ build_window() {
     fi
     drv="$root/drivers/net/cxlmem"
     # shellcheck disable=SC2046
-    "$CLANG" "${cflags[@]}" -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.cxlmem \
+    "$CLANG" "${cflags[@]}" -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.cxlmem $CXLMEM_COMPAT_CFLAGS \
         -I"$drv" ${sdk:+-I"$sdk"} $(pkg-config --cflags libdpdk libdaxctl numa) \
         "$here/fuzz_window.c" "$drv/rte_eth_cxlmem.c" "$drv/cxlmem_ctrl.c" "$drv/cxlmem_devargs.c" \
         "$drv/cxlmem_window.c" "$drv/cxlmem_rxtx.c" "$drv/cxlmem_frame.c" \

@@ -162,19 +162,27 @@ apply_plan(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, u
 		       &seed, sizeof(seed));
 	}
 	if (p->ip_off != 0) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)at(q, r, head, off + p->ip_off);
+		/* The IP header sits at the sender's l2_len, which may be odd,
+		 * and struct rte_ipv4_hdr is 2-byte aligned since 24.11: work
+		 * on its bytes. */
+		uint8_t *ip = at(q, r, head, off + p->ip_off);
+		const size_t at_ck = offsetof(struct rte_ipv4_hdr, hdr_checksum);
+		uint16_t ck = 0;
 
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		memcpy(ip + at_ck, &ck, sizeof(ck));
+		/* rte_ipv4_cksum() on the bytes */
+		ck = (uint16_t)~rte_raw_cksum(ip, (ip[0] & RTE_IPV4_HDR_IHL_MASK) *
+					     RTE_IPV4_IHL_MULTIPLIER);
+		memcpy(ip + at_ck, &ck, sizeof(ck));
 	}
 	if (p->l4_off != 0) {
-		uint16_t *field = (uint16_t *)at(q, r, head, off + p->l4_off + p->csum_offset);
+		uint8_t *field = at(q, r, head, off + p->l4_off + p->csum_offset);
 		uint32_t sum = sum_window(q, r, head, off + p->l4_off, len - p->l4_off, 0);
 		uint16_t c = (uint16_t)~__rte_raw_cksum_reduce(sum);
 
 		if (c == 0 && p->udp)
 			c = 0xffff; /* RFC 768: 0 means "no checksum" */
-		*field = c;
+		memcpy(field, &c, sizeof(c));	/* may be odd, as the IP header */
 		q->st.csum_done++;
 	}
 }
@@ -282,8 +290,12 @@ tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte
 	}
 	th0 = (const struct rte_tcp_hdr *)(h + l2 + l3);
 	seq0 = rte_be_to_cpu_32(th0->sent_seq);
-	if (v4)
-		id0 = rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)(h + l2))->packet_id);
+	if (v4) {
+		rte_be16_t id; /* h + l2 may be odd: see apply_plan() */
+
+		memcpy(&id, h + l2 + offsetof(struct rte_ipv4_hdr, packet_id), sizeof(id));
+		id0 = rte_be_to_cpu_16(id);
+	}
 
 	for (i = 0; i < nseg; i++) {
 		const uint32_t chunk = RTE_MIN(mss, payload - i * mss);
@@ -294,18 +306,23 @@ tx_segment(struct cxlmem_queue *q, const struct cxlmem_ring *r, const struct rte
 
 		/* The headers lie in the first slot (checked by the caller). */
 		memcpy(d, h, hdr);
+		/* On a copy of the IP header: d + l2 may be odd (apply_plan()). */
 		if (v4) {
-			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+			struct rte_ipv4_hdr ip;
 
-			ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + chunk));
-			ip->packet_id = rte_cpu_to_be_16((uint16_t)(id0 + i));
-			ip->hdr_checksum = 0;
-			th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+			memcpy(&ip, d + l2, sizeof(ip));
+			ip.total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + chunk));
+			ip.packet_id = rte_cpu_to_be_16((uint16_t)(id0 + i));
+			ip.hdr_checksum = 0;
+			memcpy(d + l2, &ip, sizeof(ip));
+			th->cksum = rte_ipv4_phdr_cksum(&ip, 0);
 		} else {
-			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + l2);
+			struct rte_ipv6_hdr ip6;
 
-			ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip6) + l4 + chunk));
-			th->cksum = rte_ipv6_phdr_cksum(ip6, 0);
+			memcpy(&ip6, d + l2, sizeof(ip6));
+			ip6.payload_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(ip6) + l4 + chunk));
+			memcpy(d + l2, &ip6, sizeof(ip6));
+			th->cksum = rte_ipv6_phdr_cksum(&ip6, 0);
 		}
 		th->sent_seq = rte_cpu_to_be_32(seq0 + i * mss);
 		if (i + 1 < nseg)

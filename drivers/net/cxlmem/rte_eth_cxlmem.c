@@ -41,6 +41,7 @@
 
 #include "cxlmem.h"
 #include "cxlmem_coherence.h"
+#include "cxlmem_compat.h"
 #include "cxlmem_copy.h"
 #include "cxlmem_ring.h"
 
@@ -360,7 +361,7 @@ queue_stats(const struct cxlmem_queue *q, struct cxlmem_queue_stats *out)
 }
 
 static int
-eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+eth_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st, cxlmem_eth_queue_stats *qs)
 {
 	struct pmd_internals *pi = dev->data->dev_private;
 	struct cxlmem_queue_stats s;
@@ -375,10 +376,10 @@ eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			st->ibytes += s.bytes;
 			st->ierrors += s.errors + s.too_long + s.bad_offload + s.stale;
 			st->rx_nombuf += s.nombuf;
-			if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				st->q_ipackets[i] = s.pkts;
-				st->q_ibytes[i] = s.bytes;
-				st->q_errors[i] = s.errors + s.too_long + s.bad_offload + s.stale;
+			if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				qs->q_ipackets[i] = s.pkts;
+				qs->q_ibytes[i] = s.bytes;
+				qs->q_errors[i] = s.errors + s.too_long + s.bad_offload + s.stale;
 			}
 		}
 		if (tq != NULL) {
@@ -386,14 +387,15 @@ eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			st->opackets += s.pkts;
 			st->obytes += s.bytes;
 			st->oerrors += s.errors + s.too_long + s.peer_idle + s.bad_offload;
-			if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				st->q_opackets[i] = s.pkts;
-				st->q_obytes[i] = s.bytes;
+			if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				qs->q_opackets[i] = s.pkts;
+				qs->q_obytes[i] = s.bytes;
 			}
 		}
 	}
 	return 0;
 }
+CXLMEM_ETH_STATS_GET_OP(eth_stats_get, eth_stats_fill)
 
 /*
  * Reset by snapshot, as other PMDs do: the lcore that owns a queue's

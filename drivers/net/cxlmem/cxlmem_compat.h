@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cxlmem_compat.h - the one place where the DPDK releases cxlmem builds
+ * against (22.11, 23.11, 24.11, 25.11) differ, for the PMD, the apps and
+ * the tests.
+ *
+ * meson.build probes DPDK's API (cc.has_member and the like, as DPDK's own
+ * af_xdp driver does) and passes what it found as CXLMEM_HAVE_* flags to
+ * every compile; this header turns them into one spelling. No other file
+ * tests DPDK's version: code that is right on every release (say, reading
+ * per-queue counters through xstats) is preferred to a shim here.
+ *
+ * Flags (set by meson.build):
+ *   CXLMEM_HAVE_ETH_STATS_QUEUE_FIELDS  struct rte_eth_stats has the q_*
+ *       per-queue arrays (up to 25.07); from 25.11 they are in struct
+ *       eth_queue_stats, the third argument of the stats_get callback.
+ */
+#ifndef CXLMEM_COMPAT_H
+#define CXLMEM_COMPAT_H
+
+#include <rte_common.h>
+
+/*
+ * Packed structures: 25.03 deprecated __rte_packed (25.11 warns on each use)
+ * for __rte_packed_begin/__rte_packed_end around the definition:
+ *     struct __rte_packed_begin name { ... } __rte_packed_end;
+ * Older releases get the same pair here.
+ */
+#ifndef __rte_packed_begin
+#define __rte_packed_begin
+#define __rte_packed_end __attribute__((__packed__))
+#endif
+
+/*
+ * The PMD's stats_get callback. The driver writes one function
+ *     static int fill(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+ *                     cxlmem_eth_queue_stats *qs);
+ * filling qs->q_ipackets[] etc. when qs is not NULL, and
+ * CXLMEM_ETH_STATS_GET_OP(name, fill) defines `name` with the signature of
+ * the eth_dev_ops.stats_get of the DPDK built against.
+ */
+#ifdef CXLMEM_HAVE_ETH_STATS_QUEUE_FIELDS
+typedef struct rte_eth_stats cxlmem_eth_queue_stats;
+#define CXLMEM_ETH_STATS_GET_OP(name, fill) \
+static int \
+name(struct rte_eth_dev *dev, struct rte_eth_stats *st) \
+{ \
+	return fill(dev, st, st); \
+}
+#else
+typedef struct eth_queue_stats cxlmem_eth_queue_stats;
+#define CXLMEM_ETH_STATS_GET_OP(name, fill) \
+static int \
+name(struct rte_eth_dev *dev, struct rte_eth_stats *st, struct eth_queue_stats *qs) \
+{ \
+	return fill(dev, st, qs); \
+}
+#endif
+
+#endif /* CXLMEM_COMPAT_H */
