@@ -288,3 +288,18 @@ cxlmem_ensure_built() {
     # shellcheck disable=SC2034  # for the caller
     CXLMEM_BUILDDIR="$dir"
 }
+
+# The DPDK source named on this machine for driver-SDK headers, or nothing
+# (exit 1): CXLMEM_DPDK_SRC, else build-deps/dpdk-src of this checkout, else
+# /var/cache/cxlmem/dpdk-src (a machine-wide link to a DPDK git clone, which
+# every checkout and CI run on the machine then finds; docs/build.md).
+cxlmem_dpdk_src() {
+    local d
+    for d in "${CXLMEM_DPDK_SRC:-}" "$CXLMEM_ROOT/build-deps/dpdk-src" /var/cache/cxlmem/dpdk-src; do
+        if [[ -n "$d" && -e "$d" ]]; then
+            printf '%s\n' "$d"
+            return 0
+        fi
+    done
+    return 1
+}

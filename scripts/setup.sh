@@ -318,15 +318,14 @@ get_sdk() {
         cxlmem_log "the installed DPDK $upstream has the driver-SDK headers itself"
         return 0
     fi
-    src="${CXLMEM_DPDK_SRC:-}"
-    [[ -z "$src" && -e "$CXLMEM_ROOT/build-deps/dpdk-src" ]] && src="$CXLMEM_ROOT/build-deps/dpdk-src"
-    if [[ -n "$src" ]]; then
+    if src="$(cxlmem_dpdk_src)"; then
         cxlmem_sdk_extract "$src" "$upstream" "$(cxlmem_sdk_dir)" ||
             cxlmem_die "no driver-SDK headers of DPDK $upstream from $src (see above).
-    Point CXLMEM_DPDK_SRC (or build-deps/dpdk-src) at a DPDK git clone with
+    Point CXLMEM_DPDK_SRC (or build-deps/dpdk-src, or
+    /var/cache/cxlmem/dpdk-src) at a DPDK git clone with
     the tag v$upstream or another of the same line, a DPDK $upstream source
     tree, or a folder holding ${CXLMEM_SDK_HEADERS[*]};
-    or unset it (and remove build-deps/dpdk-src) to fetch Debian's source
+    or unset it (and remove those links) to fetch Debian's source
     package instead."
         return 0
     fi

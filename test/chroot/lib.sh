@@ -144,13 +144,7 @@ chroot_dpdk_version() {
 }
 
 chroot_find_dpdk_src() {
-    if [[ -n "${CXLMEM_DPDK_SRC:-}" ]]; then
-        printf '%s\n' "$CXLMEM_DPDK_SRC"
-    elif [[ -e "$CXLMEM_ROOT/build-deps/dpdk-src" ]]; then
-        printf '%s\n' "$CXLMEM_ROOT/build-deps/dpdk-src"
-    else
-        return 1
-    fi
+    cxlmem_dpdk_src
 }
 
 # The common checks of every chroot script.
