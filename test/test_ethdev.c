@@ -972,6 +972,20 @@ test_superblock_flip(void)
 #define TCP_PAYLOAD_MAX 64000u
 static uint8_t tcp_buf[TCP_PAYLOAD_MAX + 128];
 
+/* fd00::1 -> fd00::2. The addresses are bytes on every release (arrays up
+ * to DPDK 24.07, struct rte_ipv6_addr since). */
+static void
+set_ipv6_addrs(struct rte_ipv6_hdr *ip6)
+{
+	uint8_t *src6 = (uint8_t *)&ip6->src_addr, *dst6 = (uint8_t *)&ip6->dst_addr;
+
+	memset(src6, 0, 16);
+	memset(dst6, 0, 16);
+	src6[0] = dst6[0] = 0xfd;
+	src6[15] = 1;
+	dst6[15] = 2;
+}
+
 static uint8_t
 tcp_pat(uint32_t i)
 {
@@ -1001,17 +1015,12 @@ make_tcp(bool v6, uint32_t payload, uint16_t mss, uint64_t ol, uint32_t seq)
 	eth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(tcp_buf + l2);
-		/* The addresses are bytes on every release (an array up to
-		 * 24.07, struct rte_ipv6_addr since). */
-		uint8_t *src6 = (uint8_t *)&ip6->src_addr, *dst6 = (uint8_t *)&ip6->dst_addr;
 
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip6->proto = IPPROTO_TCP;
 		ip6->hop_limits = 64;
-		src6[15] = 1;
-		dst6[15] = 2;
-		src6[0] = dst6[0] = 0xfd;
+		set_ipv6_addrs(ip6);
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(tcp_buf + l2);
 
@@ -1414,6 +1423,10 @@ make_l4_partial(bool v6, bool udp, uint32_t payload, uint8_t salt)
 	if (m == NULL)
 		return NULL;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + l3 + l4 + payload));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
 	memset(p, 0, l2 + l3 + l4);
 	memset(p, 0x02, 6);
 	memset(p + 6, 0x04, 6);
@@ -1426,9 +1439,7 @@ make_l4_partial(bool v6, bool udp, uint32_t payload, uint8_t salt)
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip6->proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
 		ip6->hop_limits = 64;
-		ip6->src_addr[0] = ip6->dst_addr[0] = 0xfd;
-		ip6->src_addr[15] = 1;
-		ip6->dst_addr[15] = 2;
+		set_ipv6_addrs(ip6);
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + l2);
 
