@@ -14,33 +14,12 @@
 # Usage: offload_testpmd.sh <path to librte_net_cxlmem.so>
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=test/plugin_path.sh
-source "$here/plugin_path.sh"
-cxlmem_plugin_path "$1"
-plugin=$CXLMEM_PLUGIN
-tmp=$(mktemp -d /tmp/cxlmem-ofl.XXXXXX)
-win=/dev/shm/cxlmem-ofl-$$
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp" "$win"
-	[ -z "$CXLMEM_PLUGIN_COPY" ] || rm -rf "$CXLMEM_PLUGIN_COPY"
-	rm -rf /var/run/dpdk/cxlofl$$*
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log; do
-		echo "== $f"
-		grep -vE '^EAL' "$f" | grep -iE 'link|error|fail|offload|gso|csum|too_long|good_packets' | tail -30
-	done
-	exit 1
-}
+# shellcheck source=test/testpmd_pair.sh
+source "$here/testpmd_pair.sh"
+testpmd_pair_init "$1" ofl 'link|error|fail|offload|gso|csum|too_long|good_packets'
 
 NPK=10 PAYLOAD=20000
 python3 "$here/offload/make_tcp_pcap.py" "$tmp/in.pcap" $NPK $PAYLOAD
-common=(--no-huge -m 512 --no-pci -d "$plugin" --log-level=pmd.net.cxlmem:info)
 
 round() { # <lro on|off>
 	local lro=$1 dev_cmds
