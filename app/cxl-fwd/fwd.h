@@ -3,16 +3,21 @@
  * kernel network interface, queue by queue, in both directions. Shared
  * declarations of the forwarder's modules:
  *
+ *   main.c      EAL, the mbuf pool, the queues' lcores, start and stop
+ *   fwd_loop.c  the poll loops (busy or adaptive) and the drain at stop
  *   options.c   command line -> struct fwd_opts (before EAL: no DPDK calls
  *               but rte_kvargs and rte_ether_unformat_addr)
  *   ports.c     the transport port (cxlmem or any vdev): probe, offloads,
  *               queues, link state; the stable default MAC
  *   kern_tap.c  kernel backend "tap": DPDK's net_tap (or --kernel-devargs)
  *   kern_tun.c  kernel backend "tun": /dev/net/tun queues with virtio_net_hdr
- *   vnet_hdr.c  virtio_net_hdr <-> mbuf offload fields (vnet_hdr.h; no globals)
+ *   vnet_hdr.c  virtio_net_hdr <-> mbuf offload fields (vnet_hdr.h; no state)
  *   stats.c     the --stats lines, the forwarders' CPU share
- *   main.c      EAL, the poll loops (busy or adaptive), drain, cleanup
  *   fwd_netlink.c  rtnetlink requests (libmnl)
+ *
+ * The state they share is one struct fwd_ctx, made by main() and passed to
+ * each of them (and to each lcore's loop); only the signal handler's flag
+ * lives outside it.
  */
 #ifndef CXL_FWD_H
 #define CXL_FWD_H
@@ -102,7 +107,9 @@ struct lcore_conf {
 	bool xport_intr;              /* the transport's queues have Rx interrupt fds */
 } __rte_cache_aligned;
 
-/* The transport port (cxlmem or another vdev). */
+struct fwd_ctx;
+
+/* The transport port (cxlmem or another vdev), or net_tap's. */
 struct port_info {
 	uint16_t id;
 	char name[64];
@@ -112,77 +119,116 @@ struct port_info {
 	uint64_t tx_offloads;         /* enabled on the port */
 	uint64_t rx_offloads;
 	bool rx_intr;                 /* configured with Rx interrupts (intr_conf.rxq) */
+	const struct fwd_ctx *ctx;    /* the clock of its link messages */
 };
 
 /*
  * A kernel backend: the kernel interface and how frames reach it. Queue q of
  * the backend is bridged to queue q of the transport; each queue is used by
- * one lcore only.
+ * one lcore only. be is the backend's own state, as open() returned it.
  */
 struct fwd_kern_ops {
 	const char *name;
-	/* Creates interface opts.iface with opts.queues queues and MAC mac,
-	 * using offloads the transport port has enabled (its tx and rx offload
-	 * masks). Exits through rte_exit() with a message on failure. */
-	void (*open)(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx);
+	/* Creates interface ctx->opts.iface with ctx->opts.queues queues and
+	 * MAC mac, using offloads the transport port has enabled (its tx and
+	 * rx offload masks); returns the backend's state (never NULL). Exits
+	 * through rte_exit() with a message on failure. */
+	void *(*open)(const struct fwd_ctx *ctx, const struct rte_ether_addr *mac,
+		      uint64_t x_tx, uint64_t x_rx);
 	/* Up to n frames the kernel sent, as mbufs (chains allowed) with TX
 	 * offload flags the transport has enabled; returns how many. */
-	uint16_t (*rx)(uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*rx)(void *be, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	/* Hands n frames (received from the transport) to the kernel; frees
 	 * all of them; counts delivered frames and drops in st. */
-	void (*tx)(uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st);
+	void (*tx)(void *be, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		   struct dir_stats *st);
 	/* A file descriptor that is readable when queue q has frames from the
 	 * kernel, or -1 (then adaptive polling wakes on its timeout only). */
-	int (*wait_fd)(uint16_t q);
+	int (*wait_fd)(void *be, uint16_t q);
 	/* Refreshes and returns the link state (1 up, 0 down); a change is
 	 * printed. */
-	int (*link_up)(void);
+	int (*link_up)(void *be);
 	/* Appends its lines to a --stats print (dt: seconds since the last). */
-	void (*print_stats)(bool final, double dt);
-	/* Stop (after the drain) and close; frees everything it holds. */
-	void (*close)(void);
+	void (*print_stats)(void *be, bool final, double dt);
+	/* Stop (after the drain) and close; frees everything it holds, be
+	 * included. */
+	void (*close)(void *be);
 };
 
 extern const struct fwd_kern_ops fwd_kern_tap;
 extern const struct fwd_kern_ops fwd_kern_tun;
 
-/* globals (main.c) */
-extern struct fwd_opts opts;
-extern struct port_info xport;
-extern const struct fwd_kern_ops *kern;
-extern struct rte_mempool *pool;
-extern struct lcore_conf lconf[RTE_MAX_LCORE];
-/* stats[q][0]: transport -> kernel, stats[q][1]: kernel -> transport */
-extern struct dir_stats stats[MAX_QUEUES][2];
-extern unsigned int kern_ifindex;
-extern uint64_t start_tsc;
+/* Frames read from the kernel that the transport did not take yet (its
+ * ring was full): sent first in the next round, and the kernel side is not
+ * read meanwhile, so that a full window pushes back instead of dropping. */
+struct fwd_pending {
+	uint16_t n, off;
+	struct rte_mbuf *pkts[MAX_BURST];
+} __rte_cache_aligned;
+
+/* What a --stats print is compared with; the main lcore's only. */
+struct fwd_stats_base {
+	uint64_t tsc;                 /* at the previous print */
+	uint64_t proc_ns;             /* the process's CPU time then */
+	struct fwd_ifstats kern;      /* the kernel interface's counters at start */
+	bool kern_ok;
+};
+
+/*
+ * The forwarder's state: made by main(), passed to every module and, as the
+ * launch argument, to each lcore's loop. opts is written before EAL starts
+ * and read only after; a queue's stats and pending frames are written by
+ * the lcore that owns the queue (and by the drain, once the loops ended).
+ */
+struct fwd_ctx {
+	struct fwd_opts opts;
+	uint64_t start_tsc;           /* time 0 of the messages (after EAL init) */
+	const volatile bool *quit;    /* set on SIGINT/SIGTERM: the loops end */
+	struct rte_mempool *pool;
+	struct port_info xport;
+	const struct fwd_kern_ops *kern;
+	void *kern_be;                /* kern->open()'s state */
+	unsigned int kern_ifindex;
+	struct lcore_conf lconf[RTE_MAX_LCORE];
+	/* stats[q][0]: transport -> kernel, stats[q][1]: kernel -> transport */
+	struct dir_stats stats[MAX_QUEUES][2];
+	struct fwd_pending pend[MAX_QUEUES];
+	struct fwd_stats_base base;
+};
 
 /* options.c */
+/* The defaults of every option. */
+void fwd_opts_init(struct fwd_opts *o);
 void fwd_usage(const char *prog);
-void fwd_parse_args(int argc, char **argv);
+/* Fills o (holding the defaults) from argv; exits with a message on a
+ * mistake, and after --help. */
+void fwd_parse_args(struct fwd_opts *o, int argc, char **argv);
 unsigned int fwd_parse_lcore_list(const char *list, unsigned int *out, unsigned int max);
 
 /* ports.c */
-void fwd_probe_port(struct port_info *pi, const char *devargs, const char *role);
-void fwd_setup_xport(void);
-void fwd_default_mac(struct rte_ether_addr *mac);
-void fwd_refresh_link(void);
+void fwd_probe_port(const struct fwd_ctx *ctx, struct port_info *pi, const char *devargs,
+		    const char *role);
+void fwd_setup_xport(struct fwd_ctx *ctx);
+void fwd_default_mac(const struct fwd_opts *o, struct rte_ether_addr *mac);
 /* Frame and mbuf geometry for the MTU. */
-unsigned int fwd_frame_len(void);
-unsigned int fwd_data_room(void);
-unsigned int fwd_segs(unsigned int frame_len);
-void fwd_configure_kernel_iface(void);
+unsigned int fwd_frame_len(const struct fwd_opts *o);
+unsigned int fwd_data_room(const struct fwd_opts *o);
+unsigned int fwd_segs(const struct fwd_opts *o, unsigned int frame_len);
+/* Sets ctx->kern_ifindex. */
+void fwd_configure_kernel_iface(struct fwd_ctx *ctx);
 
-/* main.c: rte_eth_tx_burst with retries; frees and counts what is left. */
-void fwd_send_ethdev(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
-		     volatile int *link_up, struct dir_stats *st);
+/* fwd_loop.c */
+/* An lcore's poll loop (arg: the struct fwd_ctx); returns 0 once *quit. */
+int fwd_loop(void *arg);
+/* After the loops ended: forwards what is still queued, bounded in time. */
+void fwd_drain(struct fwd_ctx *ctx);
 
 /* stats.c */
-struct port_info;
 void fwd_print_port_stats(struct port_info *pi, bool final, double dt);
-double fwd_now_s(void);
-void fwd_stats_init(void);
-void fwd_print_stats(bool final);
-void fwd_lcore_cpu_register(unsigned int lcore);
+/* Seconds since ctx->start_tsc. */
+double fwd_now_s(const struct fwd_ctx *ctx);
+void fwd_stats_init(struct fwd_ctx *ctx);
+void fwd_print_stats(struct fwd_ctx *ctx, bool final);
+void fwd_lcore_cpu_register(struct lcore_conf *lc);
 
 #endif

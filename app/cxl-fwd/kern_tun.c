@@ -47,6 +47,7 @@
 #define TUN_MAX_IOV  (TUN_MAX_SEGS + 2)
 #define TUN_RD_SLOTS 32           /* reads in one io_uring submission, at most */
 #define TUN_RD_MBUFS 256          /* standing mbufs of all slots, at most */
+#define TUN_VNET_HDR_SZ ((int)sizeof(struct virtio_net_hdr))
 
 /* Per-queue counters; one writer (the lcore owning the queue). */
 struct tun_ctr {
@@ -91,54 +92,60 @@ struct tun_queue {
 	unsigned int rd_misses;       /* frames readv() found after empty batches */
 } __rte_cache_aligned;
 
-static struct tun_queue tq[MAX_QUEUES];
-static struct tun_ctr last;           /* sum at the previous print */
-static unsigned int rd_segs;          /* mbufs per read */
-static unsigned int rd_cap;           /* largest frame a read takes */
-static unsigned int room;             /* data room of one mbuf */
-static struct vnet_offloads offl;     /* transport TX offloads, kernel's TUN_F_* */
-static const int vnet_hdr_sz = sizeof(struct virtio_net_hdr);
+/* The backend's state (fwd_kern_ops' be): fixed once open, but for the
+ * queues' own fields and the counters' print base. */
+struct tun_be {
+	const struct fwd_ctx *ctx;    /* opts (iface, queues), the pool */
+	unsigned int rd_segs;         /* mbufs per read */
+	unsigned int rd_cap;          /* largest frame a read takes */
+	unsigned int room;            /* data room of one mbuf */
+	struct vnet_offloads offl;    /* transport TX offloads, kernel's TUN_F_* */
+	struct tun_ctr last;          /* sum at the previous print */
+	struct tun_queue tq[MAX_QUEUES];
+};
 
 static int
-refill(struct tun_rd *r)
+tun_refill(const struct tun_be *tb, struct tun_rd *r)
 {
-	unsigned int need = rd_segs - r->nspare;
+	unsigned int need = tb->rd_segs - r->nspare;
 
 	if (need == 0)
 		return 0;
-	if (rte_pktmbuf_alloc_bulk(pool, r->spare + r->nspare, need) != 0)
+	if (rte_pktmbuf_alloc_bulk(tb->ctx->pool, r->spare + r->nspare, need) != 0)
 		return -1;
-	r->nspare = rd_segs;
+	r->nspare = tb->rd_segs;
 	return 0;
 }
 
 static void
-prep_iov(struct tun_rd *r)
+prep_iov(const struct tun_be *tb, struct tun_rd *r)
 {
 	unsigned int i;
 
 	r->iov[0].iov_base = &r->vh;
 	r->iov[0].iov_len = sizeof(r->vh);
-	for (i = 0; i < rd_segs; i++) {
+	for (i = 0; i < tb->rd_segs; i++) {
 		r->iov[1 + i].iov_base = rte_pktmbuf_mtod(r->spare[i], void *);
-		r->iov[1 + i].iov_len = room;
+		r->iov[1 + i].iov_len = tb->room;
 	}
 }
 
 /* The read into r returned res bytes: take the mbufs it filled as a
  * frame (NULL when it is dropped, counted). */
 static struct rte_mbuf *
-take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
+take_frame(const struct tun_be *tb, struct tun_queue *t, struct tun_rd *r, ssize_t res)
 {
+	unsigned int room = tb->room;
 	struct rte_mbuf *m;
 	unsigned int i, nseg;
 	uint32_t len, left;
 
-	if (res < vnet_hdr_sz + RTE_ETHER_HDR_LEN || (size_t)res - vnet_hdr_sz > rd_cap) {
+	if (res < TUN_VNET_HDR_SZ + RTE_ETHER_HDR_LEN ||
+	    (size_t)res - TUN_VNET_HDR_SZ > tb->rd_cap) {
 		t->c.rx_err++;	/* runt, or cut: larger than we read */
 		return NULL;
 	}
-	len = (uint32_t)res - vnet_hdr_sz;
+	len = (uint32_t)res - TUN_VNET_HDR_SZ;
 	nseg = (len + room - 1) / room;
 	left = len;
 	for (i = 0; i < nseg; i++) {
@@ -154,7 +161,7 @@ take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
 	memmove(r->spare, r->spare + nseg, (r->nspare - nseg) * sizeof(r->spare[0]));
 	r->nspare -= nseg;
 	if ((r->vh.flags != 0 || r->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) &&
-	    fwd_from_vnet(m, &r->vh, &offl, &t->c.v) != 0) {
+	    fwd_from_vnet(m, &r->vh, &tb->offl, &t->c.v) != 0) {
 		t->c.rx_bad++;
 		rte_pktmbuf_free(m);
 		return NULL;
@@ -167,12 +174,13 @@ take_frame(struct tun_queue *t, struct tun_rd *r, ssize_t res)
 /* Reads through the ring do not work here (err: what they returned):
  * readv() from now on, said once. */
 static void
-rd_fallback(struct tun_queue *t, uint16_t q, int err)
+rd_fallback(const struct tun_be *tb, struct tun_queue *t, uint16_t q, int err)
 {
 	if (!t->uring_rd)
 		return;
 	t->uring_rd = false;
-	printf("cxl-fwd: %s: queue %u: io_uring reads %s; reading with readv()\n", opts.iface,
+	printf("cxl-fwd: %s: queue %u: io_uring reads %s; reading with readv()\n",
+	       tb->ctx->opts.iface,
 	       q, err == -EAGAIN ? "miss frames that readv() finds" : strerror(-err));
 	fflush(stdout);
 }
@@ -182,13 +190,16 @@ rd_fallback(struct tun_queue *t, uint16_t q, int err)
  * of them found a frame, else what the last one found plus one), each into
  * its own standing chain; RWF_NOWAIT makes a read that finds nothing
  * complete at once with -EAGAIN (without it io_uring waits for a frame,
- * O_NONBLOCK or not). Measured 1.3-1.5x the TCP throughput of readv()
- * (both with batched writes). Without io_uring: readv() until EAGAIN.
+ * O_NONBLOCK or not). Batched reads carry more TCP throughput than
+ * readv() (docs/cxl-fwd.md, "Kernel backends"). Without io_uring: readv()
+ * until EAGAIN.
  */
 static uint16_t
-tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+tun_rx(void *be, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct tun_queue *t = &tq[q];
+	struct tun_be *tb = be;
+	struct tun_queue *t = &tb->tq[q];
+	int niov = (int)(1 + tb->rd_segs);
 	struct io_uring_cqe *cqe;
 	int res[TUN_RD_SLOTS];
 	unsigned int k, s;
@@ -200,20 +211,20 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		ssize_t rr;
 
 		while (got < n) {
-			if (refill(r) != 0) {
+			if (tun_refill(tb, r) != 0) {
 				/* Frames stay in the kernel's queue (it drops
 				 * them when that is full: tx-dropped there). */
 				t->c.rx_nombuf++;
 				break;
 			}
-			prep_iov(r);
-			rr = readv(t->fd, r->iov, (int)(1 + rd_segs));
+			prep_iov(tb, r);
+			rr = readv(t->fd, r->iov, niov);
 			if (rr < 0) {
 				if (errno != EAGAIN && errno != EINTR)
 					t->c.rx_err++;
 				break;
 			}
-			pkts[got] = take_frame(t, r, rr);
+			pkts[got] = take_frame(tb, t, r, rr);
 			if (pkts[got] != NULL)
 				got++;
 		}
@@ -221,7 +232,7 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	k = RTE_MIN(RTE_MIN(t->rd_next, t->nslots), (unsigned int)n);
 	for (s = 0; s < k; s++) {
-		if (refill(&t->rd[s]) != 0) {
+		if (tun_refill(tb, &t->rd[s]) != 0) {
 			t->c.rx_nombuf++;
 			k = s;
 			break;
@@ -232,8 +243,8 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	for (s = 0; s < k; s++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
 
-		prep_iov(&t->rd[s]);
-		io_uring_prep_readv(sqe, t->fd, t->rd[s].iov, 1 + rd_segs, 0);
+		prep_iov(tb, &t->rd[s]);
+		io_uring_prep_readv(sqe, t->fd, t->rd[s].iov, (unsigned int)niov, 0);
 		sqe->rw_flags = RWF_NOWAIT;	/* -EAGAIN, never a poll-armed wait */
 		io_uring_sqe_set_data(sqe, (void *)(uintptr_t)s);
 		res[s] = -EAGAIN;
@@ -252,10 +263,10 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 			if (res[s] == -EAGAIN)
 				empty = true;
 			else if (res[s] != -EINTR)
-				rd_fallback(t, q, res[s]);
+				rd_fallback(tb, t, q, res[s]);
 			continue;
 		}
-		pkts[got] = take_frame(t, &t->rd[s], res[s]);
+		pkts[got] = take_frame(tb, t, &t->rd[s], res[s]);
 		if (pkts[got] != NULL)
 			got++;
 		t->rd_proven = true;
@@ -269,12 +280,12 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		struct tun_rd *r = &t->rd[0];
 		ssize_t rr;
 
-		prep_iov(r);
-		rr = readv(t->fd, r->iov, (int)(1 + rd_segs));
+		prep_iov(tb, r);
+		rr = readv(t->fd, r->iov, niov);
 		if (rr >= 0) {
 			if (++t->rd_misses >= 3)
-				rd_fallback(t, q, -EAGAIN);
-			pkts[0] = take_frame(t, r, rr);
+				rd_fallback(tb, t, q, -EAGAIN);
+			pkts[0] = take_frame(tb, t, r, rr);
 			got = pkts[0] != NULL;
 		}
 	}
@@ -283,7 +294,8 @@ tun_rx(uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 
 /* Build w for m; returns 0, or -1 to drop (counted in st). */
 static inline int
-prep_write(struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w, struct dir_stats *st)
+prep_write(const struct tun_be *tb, struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w,
+	   struct dir_stats *st)
 {
 	struct rte_mbuf *s;
 	unsigned int k = 1;
@@ -295,7 +307,7 @@ prep_write(struct tun_queue *t, struct rte_mbuf *m, struct tun_wr *w, struct dir
 		return -1;
 	}
 	if (m->ol_flags & (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK) &&
-	    fwd_to_vnet(m, &w->vh, w->hbuf, &w->hlen, &offl, &t->c.v) != 0) {
+	    fwd_to_vnet(m, &w->vh, w->hbuf, &w->hlen, &tb->offl, &t->c.v) != 0) {
 		t->c.tx_bad++;
 		st->drop_bad++;
 		return -1;
@@ -338,14 +350,16 @@ count_write(struct tun_queue *t, struct rte_mbuf *m, long res, struct dir_stats 
 }
 
 static void
-tun_tx(uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st)
+tun_tx(void *be, uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st)
 {
-	struct tun_queue *t = &tq[q];
+	struct tun_be *tb = be;
+	struct tun_queue *t = &tb->tq[q];
 	uint16_t i;
 
 	/* One io_uring_enter() for the burst: tun writes complete inline
 	 * (they never wait), so all completions are there when it returns.
-	 * Measured 1.4x the TCP throughput of one writev() per frame. */
+	 * More TCP throughput than one writev() per frame (docs/cxl-fwd.md,
+	 * "Kernel backends"). */
 	if (t->uring) {
 		struct rte_mbuf *sent[MAX_BURST];
 		struct io_uring_cqe *cqe;
@@ -355,7 +369,7 @@ tun_tx(uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st)
 			struct io_uring_sqe *sqe;
 			struct tun_wr *w = &t->wr[ns];
 
-			if (prep_write(t, pkts[i], w, st) != 0)
+			if (prep_write(tb, t, pkts[i], w, st) != 0)
 				continue;
 			sqe = io_uring_get_sqe(&t->ring);
 			io_uring_prep_writev(sqe, t->fd, w->iov, w->niov, 0);
@@ -379,7 +393,7 @@ tun_tx(uint16_t q, struct rte_mbuf **pkts, uint16_t n, struct dir_stats *st)
 		struct tun_wr *w = &t->wr[0];
 		ssize_t r;
 
-		if (prep_write(t, pkts[i], w, st) != 0)
+		if (prep_write(tb, t, pkts[i], w, st) != 0)
 			continue;
 		r = writev(t->fd, w->iov, (int)w->niov);
 		count_write(t, pkts[i], r < 0 ? -errno : r, st);
@@ -402,7 +416,7 @@ offl_names(unsigned int f, char *buf, size_t len)
 /* Ask the kernel for the offloads in want; a flag it refuses is dropped
  * (logged once) and the rest asked again. Returns what it took. */
 static unsigned int
-set_offloads(int fd, unsigned int want)
+set_offloads(const char *iface, int fd, unsigned int want)
 {
 	/* Most optional first: USO (Linux >= 6.2), then TSO, then CSUM. */
 	static const unsigned int drop_order[] = {
@@ -414,7 +428,7 @@ set_offloads(int fd, unsigned int want)
 	while (ioctl(fd, TUNSETOFFLOAD, (unsigned long)want) != 0) {
 		if (errno != EINVAL || want == 0)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: %s: TUNSETOFFLOAD 0x%x: %s\n",
-				 opts.iface, want, strerror(errno));
+				 iface, want, strerror(errno));
 		while (i < RTE_DIM(drop_order) && !(want & drop_order[i]))
 			i++;
 		if (i == RTE_DIM(drop_order))
@@ -422,7 +436,7 @@ set_offloads(int fd, unsigned int want)
 		else {
 			offl_names(drop_order[i], names, sizeof(names));
 			printf("cxl-fwd: %s: the kernel refuses offload%s; going on without it\n",
-			       opts.iface, names);
+			       iface, names);
 			want &= ~drop_order[i];
 			if (!(want & TUN_F_CSUM))
 				want = 0;	/* TSO needs CSUM */
@@ -432,8 +446,9 @@ set_offloads(int fd, unsigned int want)
 }
 
 static int
-open_queue(unsigned int q)
+open_queue(const char *iface, unsigned int q)
 {
+	const int vnet_hdr_sz = TUN_VNET_HDR_SZ;
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
@@ -441,29 +456,38 @@ open_queue(unsigned int q)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: cannot open /dev/net/tun: %s (load the tun "
 			 "module, or use --kernel tap)\n", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", opts.iface);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE;
 	if (ioctl(fd, TUNSETIFF, &ifr) != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: TUNSETIFF (queue %u, multi-queue TAP with "
-			 "virtio-net header): %s\n", opts.iface, q, strerror(errno));
+			 "virtio-net header): %s\n", iface, q, strerror(errno));
 	if (ioctl(fd, TUNSETVNETHDRSZ, &vnet_hdr_sz) != 0)
-		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: TUNSETVNETHDRSZ %d: %s\n", opts.iface,
+		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: TUNSETVNETHDRSZ %d: %s\n", iface,
 			 vnet_hdr_sz, strerror(errno));
 	return fd;
 }
 
-static void
-tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
+static void *
+tun_open(const struct fwd_ctx *ctx, const struct rte_ether_addr *mac, uint64_t x_tx,
+	 uint64_t x_rx)
 {
+	const struct fwd_opts *o = &ctx->opts;
 	unsigned int want = 0, q, i;
+	struct tun_queue *tq;
+	struct tun_be *tb;
 	char names[64];
 	struct ifreq ifr;
 
-	if (if_nametoindex(opts.iface) != 0)
+	if (if_nametoindex(o->iface) != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: interface %s exists already (another cxl-fwd, "
 			 "or a left-over device); choose another --iface or delete it with "
-			 "'ip link del %s'\n", opts.iface, opts.iface);
-	offl.tx = x_tx;
+			 "'ip link del %s'\n", o->iface, o->iface);
+	tb = rte_zmalloc("tun_be", sizeof(*tb), 0);
+	if (tb == NULL)
+		rte_exit(EXIT_FAILURE, "cxl-fwd: no memory for the kernel queues; raise EAL -m\n");
+	tb->ctx = ctx;
+	tq = tb->tq;
+	tb->offl.tx = x_tx;
 	/* Only what the transport can carry: a checksum-partial frame needs
 	 * the TCP and UDP checksum offloads, a GSO frame TSO (USO). */
 	if ((x_tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && (x_tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
@@ -473,75 +497,81 @@ tun_open(const struct rte_ether_addr *mac, uint64_t x_tx, uint64_t x_rx)
 		if (x_tx & RTE_ETH_TX_OFFLOAD_UDP_TSO)
 			want |= TUN_F_USO4 | TUN_F_USO6;
 	}
-	room = fwd_data_room();
-	rd_cap = (want & (TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4)) ? GSO_MAX_FRAME :
-		 fwd_frame_len();
-	rd_segs = (rd_cap + room - 1) / room;
-	if (rd_segs > TUN_MAX_SEGS)
+	tb->room = fwd_data_room(o);
+	tb->rd_cap = (want & (TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4)) ? GSO_MAX_FRAME :
+		     fwd_frame_len(o);
+	tb->rd_segs = (tb->rd_cap + tb->room - 1) / tb->room;
+	if (tb->rd_segs > TUN_MAX_SEGS)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %u-byte frames in %u-byte mbufs take %u "
-			 "segments, at most %u; raise --mbuf-size\n", rd_cap, room, rd_segs,
-			 TUN_MAX_SEGS);
-	for (q = 0; q < opts.queues; q++) {
-		tq[q].fd = open_queue(q);
+			 "segments, at most %u; raise --mbuf-size\n", tb->rd_cap, tb->room,
+			 tb->rd_segs, TUN_MAX_SEGS);
+	for (q = 0; q < o->queues; q++) {
+		tq[q].fd = open_queue(o->iface, q);
 		tq[q].wr = rte_zmalloc("tun_wr", sizeof(struct tun_wr) * MAX_BURST, 0);
 		if (tq[q].wr == NULL)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: no memory for the kernel queues; raise EAL -m\n");
-		if (opts.uring) {
+		if (o->uring) {
 			int ret = io_uring_queue_init(MAX_BURST + TUN_RD_SLOTS, &tq[q].ring, 0);
 
 			if (ret == 0)
 				tq[q].uring = tq[q].uring_rd = true;
 			else if (q == 0)
 				printf("cxl-fwd: %s: io_uring unavailable (%s): one readv()/"
-				       "writev() per frame\n", opts.iface, strerror(-ret));
+				       "writev() per frame\n", o->iface, strerror(-ret));
 		}
 		if (q == 0)
-			offl.tun = set_offloads(tq[q].fd, want);
+			tb->offl.tun = set_offloads(o->iface, tq[q].fd, want);
 		tq[q].nslots = tq[q].uring ?
-			RTE_MAX(1u, RTE_MIN((unsigned int)TUN_RD_SLOTS, TUN_RD_MBUFS / rd_segs)) : 1;
+			RTE_MAX(1u, RTE_MIN((unsigned int)TUN_RD_SLOTS,
+					    TUN_RD_MBUFS / tb->rd_segs)) : 1;
 		tq[q].rd_next = 1;
 		tq[q].rd = rte_zmalloc("tun_rd", sizeof(struct tun_rd) * tq[q].nslots, 0);
 		if (tq[q].rd == NULL)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: no memory for the kernel queues; raise EAL -m\n");
 		for (i = 0; i < tq[q].nslots; i++)
-			if (refill(&tq[q].rd[i]) != 0)
+			if (tun_refill(tb, &tq[q].rd[i]) != 0)
 				rte_exit(EXIT_FAILURE, "cxl-fwd: no mbufs for the kernel queues (%u per "
-					 "queue); raise --mbufs or EAL -m\n", tq[q].nslots * rd_segs);
+					 "queue); raise --mbufs or EAL -m\n",
+					 tq[q].nslots * tb->rd_segs);
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", opts.iface);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->iface);
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
 	if (ioctl(tq[0].fd, SIOCSIFHWADDR, &ifr) != 0)
-		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: setting the MAC: %s\n", opts.iface,
+		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: setting the MAC: %s\n", o->iface,
 			 strerror(errno));
-	offl_names(offl.tun, names, sizeof(names));
+	offl_names(tb->offl.tun, names, sizeof(names));
 	printf("cxl-fwd: %s: tun backend, %u queue(s), kernel offloads:%s (transport tx 0x%"
 	       PRIx64 " rx 0x%" PRIx64 "), reads up to %u bytes into %u mbuf(s), %s\n",
-	       opts.iface, opts.queues, names, x_tx, x_rx, rd_cap, rd_segs,
+	       o->iface, o->queues, names, x_tx, x_rx, tb->rd_cap, tb->rd_segs,
 	       tq[0].uring ? "I/O in io_uring batches" : "one readv()/writev() per frame");
+	return tb;
 }
 
 static int
-tun_wait_fd(uint16_t q)
+tun_wait_fd(void *be, uint16_t q)
 {
-	return tq[q].fd;
+	struct tun_be *tb = be;
+
+	return tb->tq[q].fd;
 }
 
 static int
-tun_link_up(void)
+tun_link_up(void *be)
 {
+	RTE_SET_USED(be);
 	return 1;
 }
 
 static void
-sum_ctr(struct tun_ctr *s)
+sum_ctr(const struct tun_be *tb, struct tun_ctr *s)
 {
 	unsigned int q;
 
 	memset(s, 0, sizeof(*s));
-	for (q = 0; q < opts.queues; q++) {
-		const struct tun_ctr *c = &tq[q].c;
+	for (q = 0; q < tb->ctx->opts.queues; q++) {
+		const struct tun_ctr *c = &tb->tq[q].c;
 
 		s->rx_pkts += c->rx_pkts;
 		s->rx_bytes += c->rx_bytes;
@@ -560,36 +590,41 @@ sum_ctr(struct tun_ctr *s)
 }
 
 static void
-tun_print_stats(bool final, double dt)
+tun_print_stats(void *be, bool final, double dt)
 {
+	struct tun_be *tb = be;
+	const char *iface = tb->ctx->opts.iface;
+	const struct tun_ctr *last = &tb->last;
 	struct tun_ctr s;
 
-	sum_ctr(&s);
+	sum_ctr(tb, &s);
 	if (final) {
 		printf("  %-12s rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
-		       " pkts %" PRIu64 " bytes\n", opts.iface, s.rx_pkts, s.rx_bytes,
+		       " pkts %" PRIu64 " bytes\n", iface, s.rx_pkts, s.rx_bytes,
 		       s.tx_pkts, s.tx_bytes);
 	} else {
 		printf("  %-12s tun  rx %9.0f pkt/s %9.2f Mbit/s  tx %9.0f pkt/s %9.2f Mbit/s\n",
-		       opts.iface, (s.rx_pkts - last.rx_pkts) / dt,
-		       (s.rx_bytes - last.rx_bytes) * 8.0 / dt / 1e6,
-		       (s.tx_pkts - last.tx_pkts) / dt,
-		       (s.tx_bytes - last.tx_bytes) * 8.0 / dt / 1e6);
+		       iface, (s.rx_pkts - last->rx_pkts) / dt,
+		       (s.rx_bytes - last->rx_bytes) * 8.0 / dt / 1e6,
+		       (s.tx_pkts - last->tx_pkts) / dt,
+		       (s.tx_bytes - last->tx_bytes) * 8.0 / dt / 1e6);
 	}
 	printf("  %-12s offloads: rx gso %" PRIu64 " csum %" PRIu64 ", tx gso %" PRIu64
 	       " csum %" PRIu64 "; drops: rx-errors %" PRIu64 " rx-bad-offload %" PRIu64
 	       " rx-nombuf %" PRIu64 " tx-errors %" PRIu64 " tx-bad-offload %" PRIu64 "\n", "",
 	       s.v.rx_gso, s.v.rx_csum, s.v.tx_gso, s.v.tx_csum, s.rx_err, s.rx_bad, s.rx_nombuf,
 	       s.tx_err, s.tx_bad);
-	last = s;
+	tb->last = s;
 }
 
 static void
-tun_close(void)
+tun_close(void *be)
 {
+	struct tun_be *tb = be;
+	struct tun_queue *tq = tb->tq;
 	unsigned int q, i;
 
-	for (q = 0; q < opts.queues; q++) {
+	for (q = 0; q < tb->ctx->opts.queues; q++) {
 		for (i = 0; tq[q].rd != NULL && i < tq[q].nslots; i++)
 			if (tq[q].rd[i].nspare != 0)
 				rte_pktmbuf_free_bulk(tq[q].rd[i].spare, tq[q].rd[i].nspare);
@@ -604,6 +639,7 @@ tun_close(void)
 			io_uring_queue_exit(&tq[q].ring);
 		tq[q].uring = tq[q].uring_rd = false;
 	}
+	rte_free(tb);
 }
 
 const struct fwd_kern_ops fwd_kern_tun = {

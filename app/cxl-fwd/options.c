@@ -17,8 +17,36 @@
 #include "fwd.h"
 
 void
+fwd_opts_init(struct fwd_opts *o)
+{
+	*o = (struct fwd_opts){
+		.iface = "cxl0",
+		.kernel = FWD_KERN_TUN,
+		.offloads = true,
+		.uring = true,
+		.mtu = 1500,
+		.queues = 1,
+		.burst = 32,
+		.poll = FWD_POLL_ADAPTIVE,
+		.grace_us = 200,
+		.grace_max_us = 20000,
+		.poll_yield = true,
+		.idle_us = 50,
+		.deep_us = 1000,
+		.deep_ms = 100,
+		.stats_sec = 1,
+		.mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.rxd = 1024,
+		.txd = 1024,
+	};
+}
+
+void
 fwd_usage(const char *prog)
 {
+	struct fwd_opts def;
+
+	fwd_opts_init(&def);
 	printf(
 "Usage: %s [EAL options] -- [options]\n"
 "\n"
@@ -86,8 +114,8 @@ fwd_usage(const char *prog)
 "                            frames larger than one mbuf are chained\n"
 "  --mbufs N                 mbufs in the pool (default: computed)\n"
 "  -h, --help                this text\n",
-	       prog, MAX_MTU, MAX_BURST, opts.grace_us, opts.grace_max_us, opts.idle_us, opts.deep_us,
-	       opts.deep_ms, RTE_MBUF_DEFAULT_BUF_SIZE);
+	       prog, MAX_MTU, MAX_BURST, def.grace_us, def.grace_max_us, def.idle_us, def.deep_us,
+	       def.deep_ms, def.mbuf_size);
 }
 
 static void
@@ -214,7 +242,7 @@ cxl_devargs_queues(const char *args)
 }
 
 void
-fwd_parse_args(int argc, char **argv)
+fwd_parse_args(struct fwd_opts *o, int argc, char **argv)
 {
 	static const char *const kernels[] = { "tun", "tap", NULL };
 	static const char *const polls[] = { "adaptive", "busy", NULL };
@@ -234,103 +262,103 @@ fwd_parse_args(int argc, char **argv)
 			cxl_args = optarg;
 			break;
 		case OPT_PORT_DEVARGS:
-			opts.xport_devargs = strdup(optarg);
+			o->xport_devargs = strdup(optarg);
 			break;
 		case OPT_IFACE:
 			if (strlen(optarg) == 0 || strlen(optarg) >= IFNAMSIZ)
 				die_usage("--iface '%s': 1..%d characters", optarg, IFNAMSIZ - 1);
-			snprintf(opts.iface, sizeof(opts.iface), "%s", optarg);
+			snprintf(o->iface, sizeof(o->iface), "%s", optarg);
 			break;
 		case OPT_KERNEL:
-			opts.kernel = parse_choice("kernel", optarg, kernels) == 0 ?
+			o->kernel = parse_choice("kernel", optarg, kernels) == 0 ?
 				      FWD_KERN_TUN : FWD_KERN_TAP;
 			break;
 		case OPT_KERN_DEVARGS:
-			opts.kern_devargs = strdup(optarg);
+			o->kern_devargs = strdup(optarg);
 			break;
 		case OPT_OFFLOADS:
-			opts.offloads = parse_choice("offloads", optarg, offl) == 0;
+			o->offloads = parse_choice("offloads", optarg, offl) == 0;
 			break;
 		case OPT_URING:
-			opts.uring = parse_choice("uring", optarg, onoff) == 0;
+			o->uring = parse_choice("uring", optarg, onoff) == 0;
 			uring_set = true;
 			break;
 		case OPT_MAC:
-			if (rte_ether_unformat_addr(optarg, &opts.mac) != 0)
+			if (rte_ether_unformat_addr(optarg, &o->mac) != 0)
 				die_usage("--mac '%s': expected XX:XX:XX:XX:XX:XX", optarg);
-			if (!rte_is_unicast_ether_addr(&opts.mac) || rte_is_zero_ether_addr(&opts.mac))
+			if (!rte_is_unicast_ether_addr(&o->mac) || rte_is_zero_ether_addr(&o->mac))
 				die_usage("--mac '%s': must be a non-zero unicast address", optarg);
-			opts.mac_set = true;
+			o->mac_set = true;
 			break;
 		case OPT_IPV4:
 		case OPT_IPV6:
-			if (opts.n_addrs == MAX_ADDRS)
+			if (o->n_addrs == MAX_ADDRS)
 				die_usage("at most %d addresses", MAX_ADDRS);
 			if (fwd_ifaddr_parse(optarg, c == OPT_IPV4 ? AF_INET : AF_INET6,
-					     &opts.addrs[opts.n_addrs], errmsg, sizeof(errmsg)) != 0)
+					     &o->addrs[o->n_addrs], errmsg, sizeof(errmsg)) != 0)
 				die_usage("--%s %s", c == OPT_IPV4 ? "ipv4" : "ipv6", errmsg);
-			opts.n_addrs++;
+			o->n_addrs++;
 			break;
 		case OPT_MTU:
-			opts.mtu = parse_uint("mtu", optarg, RTE_ETHER_MIN_MTU, MAX_MTU);
+			o->mtu = parse_uint("mtu", optarg, RTE_ETHER_MIN_MTU, MAX_MTU);
 			break;
 		case OPT_NETNS:
-			opts.netns = optarg;
+			o->netns = optarg;
 			break;
 		case OPT_QUEUES:
-			opts.queues = parse_uint("queues", optarg, 1, MAX_QUEUES);
-			opts.queues_set = true;
+			o->queues = parse_uint("queues", optarg, 1, MAX_QUEUES);
+			o->queues_set = true;
 			break;
 		case OPT_BURST:
-			opts.burst = parse_uint("burst", optarg, 1, MAX_BURST);
+			o->burst = parse_uint("burst", optarg, 1, MAX_BURST);
 			break;
 		case OPT_POLL_LCORES:
-			opts.poll_lcores = optarg;
+			o->poll_lcores = optarg;
 			break;
 		case OPT_POLL:
-			opts.poll = parse_choice("poll", optarg, polls) == 0 ?
+			o->poll = parse_choice("poll", optarg, polls) == 0 ?
 				    FWD_POLL_ADAPTIVE : FWD_POLL_BUSY;
 			break;
 		case OPT_GRACE:
-			opts.grace_us = parse_uint("poll-grace", optarg, 0, 10000000);
+			o->grace_us = parse_uint("poll-grace", optarg, 0, 10000000);
 			poll_knob = true;
 			break;
 		case OPT_GRACE_MAX:
-			opts.grace_max_us = parse_uint("poll-grace-max", optarg, 0, 10000000);
+			o->grace_max_us = parse_uint("poll-grace-max", optarg, 0, 10000000);
 			grace_max_set = true;
 			poll_knob = true;
 			break;
 		case OPT_YIELD:
-			opts.poll_yield = parse_choice("poll-yield", optarg, onoff) == 0;
+			o->poll_yield = parse_choice("poll-yield", optarg, onoff) == 0;
 			poll_knob = true;
 			break;
 		case OPT_IDLE:
-			opts.idle_us = parse_uint("idle-sleep", optarg, 1, 1000000);
+			o->idle_us = parse_uint("idle-sleep", optarg, 1, 1000000);
 			poll_knob = true;
 			break;
 		case OPT_DEEP:
-			opts.deep_us = parse_uint("deep-sleep", optarg, 1, 1000000);
+			o->deep_us = parse_uint("deep-sleep", optarg, 1, 1000000);
 			poll_knob = true;
 			break;
 		case OPT_DEEP_AFTER:
-			opts.deep_ms = parse_uint("deep-after", optarg, 0, 3600000);
+			o->deep_ms = parse_uint("deep-after", optarg, 0, 3600000);
 			poll_knob = true;
 			break;
 		case OPT_STATS:
-			opts.stats_sec = parse_uint("stats", optarg, 0, 86400);
+			o->stats_sec = parse_uint("stats", optarg, 0, 86400);
 			break;
 		case OPT_RXD:
-			opts.rxd = parse_uint("rxd", optarg, 16, 16384);
+			o->rxd = parse_uint("rxd", optarg, 16, 16384);
 			break;
 		case OPT_TXD:
-			opts.txd = parse_uint("txd", optarg, 16, 16384);
+			o->txd = parse_uint("txd", optarg, 16, 16384);
 			break;
 		case OPT_MBUF_SIZE:
-			opts.mbuf_size = parse_uint("mbuf-size", optarg,
+			o->mbuf_size = parse_uint("mbuf-size", optarg,
 					RTE_PKTMBUF_HEADROOM + 256, UINT16_MAX);
 			break;
 		case OPT_MBUFS:
-			opts.nb_mbufs = parse_uint("mbufs", optarg, 512, 1u << 24);
+			o->nb_mbufs = parse_uint("mbufs", optarg, 512, 1u << 24);
 			break;
 		case 'h':
 			fwd_usage(argv[0]);
@@ -342,55 +370,55 @@ fwd_parse_args(int argc, char **argv)
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 
-	if ((cxl_args != NULL) == (opts.xport_devargs != NULL))
+	if ((cxl_args != NULL) == (o->xport_devargs != NULL))
 		die_usage("give exactly one of --cxl DEVARGS or --port-devargs NAME,ARGS");
 	if (cxl_args != NULL) {
 		unsigned int q = cxl_devargs_queues(cxl_args);
 		char extra[64];
 		char *tmp;
 
-		opts.xport_is_cxl = true;
-		if (q != 0 && opts.queues_set && q != opts.queues)
+		o->xport_is_cxl = true;
+		if (q != 0 && o->queues_set && q != o->queues)
 			die_usage("--queues %u disagrees with queues=%u in --cxl; drop one of them",
-				  opts.queues, q);
+				  o->queues, q);
 		if (q != 0)
-			opts.queues = q;
+			o->queues = q;
 		extra[0] = '\0';
 		if (q == 0)
-			snprintf(extra, sizeof(extra), "queues=%u", opts.queues);
+			snprintf(extra, sizeof(extra), "queues=%u", o->queues);
 		/* The kernel finishes partial checksums (NEEDS_CSUM) itself:
 		 * take them from net_cxlmem as they are, unless --cxl says. */
 		if (!cxl_devargs_has(cxl_args, "rx_partial_csum"))
 			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 				 "%srx_partial_csum=on", extra[0] != '\0' ? "," : "");
 		tmp = join_devargs(cxl_args, extra);
-		opts.xport_devargs = join_devargs(CXL_DEV_NAME, tmp[0] == ',' ? tmp + 1 : tmp);
+		o->xport_devargs = join_devargs(CXL_DEV_NAME, tmp[0] == ',' ? tmp + 1 : tmp);
 		free(tmp);
-	} else if (strchr(opts.xport_devargs, ',') == opts.xport_devargs) {
-		die_usage("--port-devargs '%s': must start with the device name", opts.xport_devargs);
+	} else if (strchr(o->xport_devargs, ',') == o->xport_devargs) {
+		die_usage("--port-devargs '%s': must start with the device name", o->xport_devargs);
 	}
-	if (opts.kern_devargs != NULL && opts.kern_devargs[0] == ',')
-		die_usage("--kernel-devargs '%s': must start with the device name", opts.kern_devargs);
-	if (opts.kern_devargs != NULL && opts.kernel == FWD_KERN_TUN)
+	if (o->kern_devargs != NULL && o->kern_devargs[0] == ',')
+		die_usage("--kernel-devargs '%s': must start with the device name", o->kern_devargs);
+	if (o->kern_devargs != NULL && o->kernel == FWD_KERN_TUN)
 		die_usage("--kernel-devargs names a DPDK vdev for the tap backend; "
 			  "add --kernel tap (the tun backend opens /dev/net/tun itself)");
-	if (!opts.offloads && opts.kernel == FWD_KERN_TAP)
+	if (!o->offloads && o->kernel == FWD_KERN_TAP)
 		die_usage("--offloads applies to the tun backend only (the tap backend moves plain frames)");
-	if (uring_set && opts.kernel == FWD_KERN_TAP)
+	if (uring_set && o->kernel == FWD_KERN_TAP)
 		die_usage("--uring applies to the tun backend only (net_tap makes its own syscalls)");
-	if (poll_knob && opts.poll == FWD_POLL_BUSY)
+	if (poll_knob && o->poll == FWD_POLL_BUSY)
 		die_usage("--poll-grace/--poll-grace-max/--poll-yield/--idle-sleep/--deep-sleep/--deep-after apply to "
 			  "--poll adaptive; drop them or use --poll adaptive");
-	if (opts.grace_max_us < opts.grace_us) {
+	if (o->grace_max_us < o->grace_us) {
 		if (grace_max_set)
 			die_usage("--poll-grace-max %u is shorter than --poll-grace %u; give a largest "
 				  "grace at least the base one (equal: a fixed grace)",
-				  opts.grace_max_us, opts.grace_us);
-		opts.grace_max_us = opts.grace_us;	/* a long base: fixed */
+				  o->grace_max_us, o->grace_us);
+		o->grace_max_us = o->grace_us;	/* a long base: fixed */
 	}
-	if (opts.deep_us < opts.idle_us)
+	if (o->deep_us < o->idle_us)
 		die_usage("--deep-sleep %u is shorter than --idle-sleep %u; deep sleep is the "
-			  "longer interval", opts.deep_us, opts.idle_us);
+			  "longer interval", o->deep_us, o->idle_us);
 }
 
 /* Parse "1,3-4" into lcore ids; every one must be enabled in EAL. */

@@ -28,25 +28,26 @@
 			   RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 
 unsigned int
-fwd_frame_len(void)
+fwd_frame_len(const struct fwd_opts *o)
 {
-	return opts.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	return o->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 }
 
 unsigned int
-fwd_data_room(void)
+fwd_data_room(const struct fwd_opts *o)
 {
-	return opts.mbuf_size - RTE_PKTMBUF_HEADROOM;
+	return o->mbuf_size - RTE_PKTMBUF_HEADROOM;
 }
 
 unsigned int
-fwd_segs(unsigned int frame_len)
+fwd_segs(const struct fwd_opts *o, unsigned int frame_len)
 {
-	return (frame_len + fwd_data_room() - 1) / fwd_data_room();
+	return (frame_len + fwd_data_room(o) - 1) / fwd_data_room(o);
 }
 
 void
-fwd_probe_port(struct port_info *pi, const char *devargs, const char *role)
+fwd_probe_port(const struct fwd_ctx *ctx, struct port_info *pi, const char *devargs,
+	       const char *role)
 {
 	const char *comma = strchr(devargs, ',');
 	size_t len = comma ? (size_t)(comma - devargs) : strlen(devargs);
@@ -62,7 +63,7 @@ fwd_probe_port(struct port_info *pi, const char *devargs, const char *role)
 	 * DPDK releases). */
 	ret = rte_vdev_init(pi->name, comma != NULL ? comma + 1 : NULL);
 	if (ret != 0) {
-		if (pi == &xport && opts.xport_is_cxl)
+		if (pi == &ctx->xport && ctx->opts.xport_is_cxl)
 			fprintf(stderr, "cxl-fwd: check --cxl: role=host needs size= when the "
 				"window file does not exist yet; role=device needs it to exist; "
 				"see the cxlmem log lines above\n");
@@ -74,6 +75,7 @@ fwd_probe_port(struct port_info *pi, const char *devargs, const char *role)
 			 pi->name);
 	pi->label = pi->name;
 	pi->link_up = -1;	/* unknown: the first check prints it */
+	pi->ctx = ctx;
 }
 
 static int
@@ -88,7 +90,7 @@ lsc_event_cb(uint16_t port_id, enum rte_eth_event_type type, void *param, void *
 		return 0;
 	if (pi->link_up != link.link_status) {
 		pi->link_up = link.link_status;
-		printf("[%7.1fs] %s: link %s\n", fwd_now_s(), pi->label,
+		printf("[%7.1fs] %s: link %s\n", fwd_now_s(pi->ctx), pi->label,
 		       link.link_status ? "up" : "down");
 		fflush(stdout);
 	}
@@ -102,14 +104,9 @@ fwd_port_refresh_link(struct port_info *pi)
 }
 
 void
-fwd_refresh_link(void)
+fwd_setup_port(const struct fwd_ctx *ctx, struct port_info *pi, const struct fwd_port_cfg *cfg)
 {
-	fwd_port_refresh_link(&xport);
-}
-
-void
-fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
-{
+	const struct fwd_opts *o = &ctx->opts;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	struct rte_eth_rxconf rxc;
@@ -124,23 +121,23 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: cannot get device info: %s\n",
 			 pi->label, rte_strerror(-ret));
-	if (info.max_rx_queues < opts.queues || info.max_tx_queues < opts.queues)
+	if (info.max_rx_queues < o->queues || info.max_tx_queues < o->queues)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s offers %u rx / %u tx queues, %u needed; %s\n",
-			 pi->label, info.max_rx_queues, info.max_tx_queues, opts.queues,
-			 pi == &xport && opts.xport_is_cxl ?
+			 pi->label, info.max_rx_queues, info.max_tx_queues, o->queues,
+			 pi == &ctx->xport && o->xport_is_cxl ?
 			 "the window geometry (queues=) must match on both sides" :
 			 "lower --queues");
 
 	memset(&conf, 0, sizeof(conf));
 	/* The ethdev MTU; TAP advertises 1522-byte frames only although the
 	 * kernel side takes any MTU, so its MTU is set through rtnetlink. */
-	if (opts.mtu <= info.max_mtu && opts.mtu >= info.min_mtu &&
-	    fwd_frame_len() - RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN <= info.max_rx_pktlen)
-		conf.rxmode.mtu = opts.mtu;
+	if (o->mtu <= info.max_mtu && o->mtu >= info.min_mtu &&
+	    fwd_frame_len(o) - RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN <= info.max_rx_pktlen)
+		conf.rxmode.mtu = o->mtu;
 	else if (!cfg->is_tap)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s takes MTU %u..%u (frames up to %u bytes); "
 			 "--mtu %u is out of range\n", pi->label, info.min_mtu,
-			 info.max_mtu, info.max_rx_pktlen, opts.mtu);
+			 info.max_mtu, info.max_rx_pktlen, o->mtu);
 
 	/* Offloads: enabled from the capabilities alone, so that they come
 	 * into use the day the driver advertises them. */
@@ -151,16 +148,16 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 			conf.rxmode.max_lro_pkt_size = RTE_MIN(info.max_lro_pkt_size,
 							      (uint32_t)GSO_MAX_FRAME);
 	}
-	multiseg = cfg->max_frame > fwd_data_room() ||
+	multiseg = cfg->max_frame > fwd_data_room(o) ||
 		   (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO);
 	if (multiseg) {
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		else if (!(pi == &xport && opts.xport_is_cxl))
+		else if (!(pi == &ctx->xport && o->xport_is_cxl))
 			rte_exit(EXIT_FAILURE, "cxl-fwd: %s cannot receive %u-byte frames into "
 				 "%u-byte mbufs (no scatter); use --mbuf-size %u or more\n",
-				 pi->label, fwd_frame_len(), fwd_data_room(),
-				 fwd_frame_len() + RTE_PKTMBUF_HEADROOM);
+				 pi->label, fwd_frame_len(o), fwd_data_room(o),
+				 fwd_frame_len(o) + RTE_PKTMBUF_HEADROOM);
 	}
 	/* Chains come from the kernel side (tun reads, TAP) and from LRO. */
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
@@ -169,17 +166,17 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 		conf.intr_conf.lsc = 1;
 	conf.intr_conf.rxq = cfg->rx_intr;
 
-	ret = rte_eth_dev_configure(id, opts.queues, opts.queues, &conf);
+	ret = rte_eth_dev_configure(id, o->queues, o->queues, &conf);
 	if (ret == -ENOTSUP && conf.intr_conf.rxq && !cfg->is_tap) {
 		/* net_cxlmem without a doorbell (devdax, doorbell=off). */
 		printf("cxl-fwd: %s: no Rx interrupts; while idle the window is looked at every "
 		       "--idle-sleep\n", pi->label);
 		conf.intr_conf.rxq = 0;
-		ret = rte_eth_dev_configure(id, opts.queues, opts.queues, &conf);
+		ret = rte_eth_dev_configure(id, o->queues, o->queues, &conf);
 	}
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: configure (%u queues, MTU %u, offloads "
-			 "rx 0x%" PRIx64 " tx 0x%" PRIx64 "): %s\n", pi->label, opts.queues,
+			 "rx 0x%" PRIx64 " tx 0x%" PRIx64 "): %s\n", pi->label, o->queues,
 			 conf.rxmode.mtu, conf.rxmode.offloads, conf.txmode.offloads,
 			 rte_strerror(-ret));
 	pi->rx_offloads = conf.rxmode.offloads;
@@ -189,11 +186,11 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 	 * but its kernel side takes any MTU; its transmit path drops frames
 	 * longer than the ethdev MTU. Raise that MTU to ours directly; the
 	 * kernel interface's MTU is set through rtnetlink. */
-	if (cfg->is_tap && conf.rxmode.mtu != opts.mtu)
-		rte_eth_devices[id].data->mtu = (uint16_t)opts.mtu;
+	if (cfg->is_tap && conf.rxmode.mtu != o->mtu)
+		rte_eth_devices[id].data->mtu = (uint16_t)o->mtu;
 	/* TAP: one receive descriptor is one segment of a frame. */
-	nb_rxd = cfg->is_tap ? (uint16_t)RTE_MAX(fwd_segs(fwd_frame_len()) + 1, 4u) : opts.rxd;
-	nb_txd = opts.txd;
+	nb_rxd = cfg->is_tap ? (uint16_t)RTE_MAX(fwd_segs(o, fwd_frame_len(o)) + 1, 4u) : o->rxd;
+	nb_txd = o->txd;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: descriptor counts: %s\n", pi->label,
@@ -202,9 +199,9 @@ fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg)
 	rxc.offloads = conf.rxmode.offloads;
 	txc = info.default_txconf;
 	txc.offloads = conf.txmode.offloads;
-	for (q = 0; q < opts.queues; q++) {
+	for (q = 0; q < o->queues; q++) {
 		ret = rte_eth_rx_queue_setup(id, q, nb_rxd, rte_eth_dev_socket_id(id),
-					     &rxc, pool);
+					     &rxc, ctx->pool);
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "cxl-fwd: %s: rx queue %u setup: %s "
 				 "(try more --mbufs or EAL -m)\n", pi->label, q, rte_strerror(-ret));
@@ -239,28 +236,29 @@ fwd_close_port(struct port_info *pi)
 }
 
 void
-fwd_setup_xport(void)
+fwd_setup_xport(struct fwd_ctx *ctx)
 {
+	const struct fwd_opts *o = &ctx->opts;
 	struct fwd_port_cfg cfg = {
-		.max_frame = fwd_frame_len(),
+		.max_frame = fwd_frame_len(o),
 		.promisc = true,
-		.want_offloads = opts.kernel == FWD_KERN_TUN && opts.offloads,
+		.want_offloads = o->kernel == FWD_KERN_TUN && o->offloads,
 		/* Adaptive polling sleeps on the window's doorbell too. Only
 		 * net_cxlmem's: how another PMD's Rx interrupt fd is consumed
 		 * (vhost's proxy epoll fds, memif's eventfds) is its own. */
-		.rx_intr = opts.poll == FWD_POLL_ADAPTIVE && opts.xport_is_cxl,
+		.rx_intr = o->poll == FWD_POLL_ADAPTIVE && o->xport_is_cxl,
 	};
 
-	fwd_setup_port(&xport, &cfg);
+	fwd_setup_port(ctx, &ctx->xport, &cfg);
 }
 
 /* A locally administered MAC that stays the same across restarts, so that
  * the peer's neighbour cache remains valid. */
 void
-fwd_default_mac(struct rte_ether_addr *mac)
+fwd_default_mac(const struct fwd_opts *o, struct rte_ether_addr *mac)
 {
-	uint32_t h1 = rte_jhash(opts.xport_devargs, strlen(opts.xport_devargs), 0x63786c31);
-	uint32_t h2 = rte_jhash(opts.iface, strlen(opts.iface), h1);
+	uint32_t h1 = rte_jhash(o->xport_devargs, strlen(o->xport_devargs), 0x63786c31);
+	uint32_t h2 = rte_jhash(o->iface, strlen(o->iface), h1);
 
 	mac->addr_bytes[0] = 0x02;
 	mac->addr_bytes[1] = (uint8_t)(h1 >> 24);
@@ -272,27 +270,28 @@ fwd_default_mac(struct rte_ether_addr *mac)
 
 /* MTU, up and addresses of the kernel interface, through rtnetlink. */
 void
-fwd_configure_kernel_iface(void)
+fwd_configure_kernel_iface(struct fwd_ctx *ctx)
 {
+	const struct fwd_opts *o = &ctx->opts;
 	char text[INET6_ADDRSTRLEN];
 	unsigned int i;
 	int ret;
 
-	kern_ifindex = if_nametoindex(opts.iface);
-	if (kern_ifindex == 0)
+	ctx->kern_ifindex = if_nametoindex(o->iface);
+	if (ctx->kern_ifindex == 0)
 		rte_exit(EXIT_FAILURE, "cxl-fwd: interface %s not found after creating it; with "
 			 "--kernel-devargs, --iface must name the interface that device creates\n",
-			 opts.iface);
-	ret = fwd_nl_link_set(kern_ifindex, opts.mtu, 1);
+			 o->iface);
+	ret = fwd_nl_link_set(ctx->kern_ifindex, o->mtu, 1);
 	if (ret != 0)
-		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: setting MTU %u and up: %s\n", opts.iface,
-			 opts.mtu, strerror(-ret));
-	for (i = 0; i < opts.n_addrs; i++) {
-		ret = fwd_nl_addr_add(kern_ifindex, &opts.addrs[i]);
-		inet_ntop(opts.addrs[i].family, &opts.addrs[i].addr, text, sizeof(text));
+		rte_exit(EXIT_FAILURE, "cxl-fwd: %s: setting MTU %u and up: %s\n", o->iface,
+			 o->mtu, strerror(-ret));
+	for (i = 0; i < o->n_addrs; i++) {
+		ret = fwd_nl_addr_add(ctx->kern_ifindex, &o->addrs[i]);
+		inet_ntop(o->addrs[i].family, &o->addrs[i].addr, text, sizeof(text));
 		if (ret != 0)
-			rte_exit(EXIT_FAILURE, "cxl-fwd: %s: adding %s/%u: %s\n", opts.iface, text,
-				 opts.addrs[i].prefixlen, strerror(-ret));
-		printf("cxl-fwd: %s: address %s/%u\n", opts.iface, text, opts.addrs[i].prefixlen);
+			rte_exit(EXIT_FAILURE, "cxl-fwd: %s: adding %s/%u: %s\n", o->iface, text,
+				 o->addrs[i].prefixlen, strerror(-ret));
+		printf("cxl-fwd: %s: address %s/%u\n", o->iface, text, o->addrs[i].prefixlen);
 	}
 }

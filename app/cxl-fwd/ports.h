@@ -15,8 +15,10 @@ struct fwd_port_cfg {
 	bool rx_intr;             /* rx queue interrupts (an fd to wait on) */
 };
 
-/* Configure opts.queues queue pairs on the pool, start; rte_exit on failure. */
-void fwd_setup_port(struct port_info *pi, const struct fwd_port_cfg *cfg);
+/* Configure ctx->opts.queues queue pairs on ctx->pool, start; rte_exit on
+ * failure. */
+void fwd_setup_port(const struct fwd_ctx *ctx, struct port_info *pi,
+		    const struct fwd_port_cfg *cfg);
 void fwd_port_refresh_link(struct port_info *pi);
 void fwd_close_port(struct port_info *pi);
 

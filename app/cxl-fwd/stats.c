@@ -14,15 +14,10 @@
 
 #include "fwd.h"
 
-static uint64_t last_stats_tsc;
-static uint64_t last_proc_ns;
-static struct fwd_ifstats kern_base;     /* kernel counters at start */
-static bool kern_base_ok;
-
 double
-fwd_now_s(void)
+fwd_now_s(const struct fwd_ctx *ctx)
 {
-	return (double)(rte_get_timer_cycles() - start_tsc) / rte_get_timer_hz();
+	return (double)(rte_get_timer_cycles() - ctx->start_tsc) / rte_get_timer_hz();
 }
 
 static uint64_t
@@ -36,19 +31,21 @@ clock_ns(clockid_t c)
 }
 
 void
-fwd_stats_init(void)
+fwd_stats_init(struct fwd_ctx *ctx)
 {
-	last_stats_tsc = rte_get_timer_cycles();
-	last_proc_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	kern_base_ok = kern_ifindex != 0 && fwd_nl_link_stats(kern_ifindex, &kern_base) == 0;
+	struct fwd_stats_base *b = &ctx->base;
+
+	b->tsc = rte_get_timer_cycles();
+	b->proc_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	b->kern_ok = ctx->kern_ifindex != 0 &&
+		     fwd_nl_link_stats(ctx->kern_ifindex, &b->kern) == 0;
 }
 
-/* Called by each polling lcore once: the main lcore reads its CPU clock. */
+/* Called by each polling lcore once, with its own lc: the main lcore reads
+ * its CPU clock. */
 void
-fwd_lcore_cpu_register(unsigned int lcore)
+fwd_lcore_cpu_register(struct lcore_conf *lc)
 {
-	struct lcore_conf *lc = &lconf[lcore];
-
 	if (pthread_getcpuclockid(pthread_self(), &lc->cpu_clock) == 0) {
 		lc->last_cpu_ns = clock_ns(lc->cpu_clock);
 		lc->cpu_clock_ok = true;
@@ -89,14 +86,14 @@ fwd_print_port_stats(struct port_info *pi, bool final, double dt)
 
 /* "cpu: lcore 1 3.2% (...)" for every polling lcore, then the process. */
 static void
-print_cpu(bool final, double dt)
+print_cpu(struct fwd_ctx *ctx, bool final, double dt)
 {
 	uint64_t proc = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	unsigned int l;
 
 	printf("  cpu:");
 	RTE_LCORE_FOREACH(l) {
-		struct lcore_conf *lc = &lconf[l];
+		struct lcore_conf *lc = &ctx->lconf[l];
 		uint64_t ns;
 
 		if (!lc->polls || !lc->cpu_clock_ok)
@@ -106,7 +103,7 @@ print_cpu(bool final, double dt)
 			printf(" lcore %u %.2f s", l, ns / 1e9);
 		else
 			printf(" lcore %u %.1f%%", l, (ns - lc->last_cpu_ns) / 1e9 / dt * 100.0);
-		if (opts.poll == FWD_POLL_ADAPTIVE)
+		if (ctx->opts.poll == FWD_POLL_ADAPTIVE)
 			printf(" (waits %" PRIu64 ", %" PRIu64 " ended by the kernel, %" PRIu64
 			       " by the window; %" PRIu64 " yields; grace %" PRIu32 " us, longest %"
 			       PRIu32 " us)", lc->sleeps, lc->wakeups_kern, lc->wakeups_xport,
@@ -115,54 +112,56 @@ print_cpu(bool final, double dt)
 	}
 	if (final)
 		printf(", process %.2f s (%.1f%% of %.1f s)\n", proc / 1e9,
-		       proc / 1e9 / fwd_now_s() * 100.0, fwd_now_s());
+		       proc / 1e9 / fwd_now_s(ctx) * 100.0, fwd_now_s(ctx));
 	else
-		printf(", process %.1f%%\n", (proc - last_proc_ns) / 1e9 / dt * 100.0);
-	last_proc_ns = proc;
+		printf(", process %.1f%%\n", (proc - ctx->base.proc_ns) / 1e9 / dt * 100.0);
+	ctx->base.proc_ns = proc;
 }
 
 void
-fwd_print_stats(bool final)
+fwd_print_stats(struct fwd_ctx *ctx, bool final)
 {
 	uint64_t now = rte_get_timer_cycles();
-	double dt = (double)(now - last_stats_tsc) / rte_get_timer_hz();
+	double dt = (double)(now - ctx->base.tsc) / rte_get_timer_hz();
 	struct dir_stats tot[2];
-	const char *xl = xport.label, *kl = opts.iface;
+	const char *xl = ctx->xport.label, *kl = ctx->opts.iface;
 	unsigned int q;
 	int d;
 
 	if (dt <= 0)
 		dt = 1e-9;
 	memset(tot, 0, sizeof(tot));
-	for (q = 0; q < opts.queues; q++) {
+	for (q = 0; q < ctx->opts.queues; q++) {
 		for (d = 0; d < 2; d++) {
-			tot[d].pkts += stats[q][d].pkts;
-			tot[d].bytes += stats[q][d].bytes;
-			tot[d].drop_full += stats[q][d].drop_full;
-			tot[d].drop_down += stats[q][d].drop_down;
-			tot[d].drop_bad += stats[q][d].drop_bad;
+			const struct dir_stats *st = &ctx->stats[q][d];
+
+			tot[d].pkts += st->pkts;
+			tot[d].bytes += st->bytes;
+			tot[d].drop_full += st->drop_full;
+			tot[d].drop_down += st->drop_down;
+			tot[d].drop_bad += st->drop_bad;
 		}
 	}
-	printf("[%7.1fs] %s\n", fwd_now_s(), final ? "cxl-fwd totals at exit:" : "stats");
-	fwd_print_port_stats(&xport, final, dt);
-	kern->print_stats(final, dt);
+	printf("[%7.1fs] %s\n", fwd_now_s(ctx), final ? "cxl-fwd totals at exit:" : "stats");
+	fwd_print_port_stats(&ctx->xport, final, dt);
+	ctx->kern->print_stats(ctx->kern_be, final, dt);
 	printf("  forwarded %s -> %s: %" PRIu64 " pkts, dropped %" PRIu64 " (%s full) %" PRIu64
 	       " (%s link down) %" PRIu64 " (bad offload)\n", xl, kl, tot[0].pkts,
 	       tot[0].drop_full, kl, tot[0].drop_down, kl, tot[0].drop_bad);
 	printf("  forwarded %s -> %s: %" PRIu64 " pkts, dropped %" PRIu64 " (%s full) %" PRIu64
 	       " (%s link down) %" PRIu64 " (bad offload)\n", kl, xl, tot[1].pkts,
 	       tot[1].drop_full, xl, tot[1].drop_down, xl, tot[1].drop_bad);
-	if (kern_base_ok) {
+	if (ctx->base.kern_ok) {
+		const struct fwd_ifstats *kb = &ctx->base.kern;
 		struct fwd_ifstats ks;
 
-		if (fwd_nl_link_stats(kern_ifindex, &ks) == 0)
+		if (fwd_nl_link_stats(ctx->kern_ifindex, &ks) == 0)
 			printf("  kernel %s: tx-dropped %" PRIu64 " (not read in time)"
 			       " rx-dropped %" PRIu64 " tx-errors %" PRIu64 "\n",
-			       opts.iface, ks.tx_dropped - kern_base.tx_dropped,
-			       ks.rx_dropped - kern_base.rx_dropped,
-			       ks.tx_errors - kern_base.tx_errors);
+			       kl, ks.tx_dropped - kb->tx_dropped,
+			       ks.rx_dropped - kb->rx_dropped, ks.tx_errors - kb->tx_errors);
 	}
-	print_cpu(final, dt);
+	print_cpu(ctx, final, dt);
 	fflush(stdout);
-	last_stats_tsc = now;
+	ctx->base.tsc = now;
 }
