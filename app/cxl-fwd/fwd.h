@@ -10,7 +10,9 @@
  *   ports.c     the transport port (cxlmem or any vdev): probe, offloads,
  *               queues, link state; the stable default MAC
  *   kern_tap.c  kernel backend "tap": DPDK's net_tap (or --kernel-devargs)
- *   kern_tun.c  kernel backend "tun": /dev/net/tun queues with virtio_net_hdr
+ *   kern_tun.c  kernel backend "tun": /dev/net/tun queues with virtio_net_hdr,
+ *               their set-up, offload negotiation and counters (tun.h)
+ *   tun_io.c    the tun backend's reads and writes (io_uring or readv/writev)
  *   vnet_hdr.c  virtio_net_hdr <-> mbuf offload fields (vnet_hdr.h; no state)
  *   stats.c     the --stats lines, the forwarders' CPU share
  *   fwd_netlink.c  rtnetlink requests (libmnl)
