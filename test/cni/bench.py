@@ -29,7 +29,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnilib import Card, ConfList, Daemon, in_ns, netns_add, netns_del, sh, wait_for  # noqa: E402
+from cnilib import (Card, ConfList, Daemon, bridge_cxlmem_conflist, in_ns, netns_add,  # noqa: E402
+                    sh, teardown, wait_for)
 
 
 def redis_get(prefix, host, n):
@@ -68,18 +69,8 @@ def main():
     shutil.copy(plugin, os.path.join(plugdir, "cxlmem"))
     sock, state = os.path.join(work, "d.sock"), os.path.join(work, "state")
     win = f"/dev/shm/{tag}-a"
-    pod, bridge = f"{tag}-pod", tag[:15]
-    conflist = {
-        "cniVersion": "1.0.0", "name": tag,
-        "plugins": [
-            {"type": "bridge", "bridge": bridge, "isGateway": True, "ipMasq": False,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": "198.51.100.0/25"}]],
-                      "dataDir": os.path.join(work, "ipam")}},
-            {"type": "cxlmem", "daemonSocket": sock,
-             "link": {"hostAddress": "192.0.2.1/30", "cardAddress": "192.0.2.2"},
-             "services": [{"port": 6379}, {"port": 5201}],
-             "windows": [{"name": "card", "path": win, "size": "16M"}],
-             "cxlOptions": "link_timeout=500"}]}
+    pod = f"{tag}-pod"
+    conflist = bridge_cxlmem_conflist(tag, work, sock, {"card": win}, [6379, 5201])
     rt = ConfList(conflist, ["/usr/lib/cni", plugdir])
     daemon = card = None
     rows = []
@@ -129,15 +120,7 @@ def main():
             rt.delete(f"{tag}-c", f"/run/netns/{pod}")
         except Exception as e:  # noqa: BLE001
             print(f"DEL: {e}")
-        if daemon:
-            daemon.cleanup()
-        if card:
-            card.destroy()
-        netns_del(pod)
-        sh("ip", "link", "del", bridge, check=False)
-        for f in os.listdir("/dev/shm"):
-            if f.startswith(tag):
-                os.remove(os.path.join("/dev/shm", f))
+        teardown(tag, conflist["plugins"][0]["bridge"], daemon, [card] if card else [], [pod])
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -4,14 +4,44 @@ container runtime's libcni does (each plugin found in CNI_PATH, called with
 the CNI_* variables and its configuration on stdin: name and cniVersion
 copied in, prevResult chained on ADD, the cached result of ADD as prevResult
 on CHECK and DEL, DEL in reverse order), plus the test's own network
-namespaces, cards (cxl-fwd role=device) and the cxlmem daemon."""
+namespaces, cards (cxl-fwd role=device) and the cxlmem daemon, the conflist
+they run, and their clean-up and verdict."""
 
+import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+
+
+def skip(why):
+    """Ends a test as skipped (meson: exit 77), saying why."""
+    print(f"SKIP: {why}")
+    sys.exit(77)
+
+
+def args_or_skip(doc, root_for, tools):
+    """A test's command line, PLUGIN FWD (the cxlmem plugin, cxl-fwd), and
+    what every CNI test needs: root (root_for says what for), the commands
+    in tools, the plugin built. Exits 2 after printing doc when the command
+    line is wrong, skips (77) when something is missing; returns the two
+    paths made absolute."""
+    if len(sys.argv) != 3:
+        print(doc)
+        sys.exit(2)
+    plugin, fwd = map(os.path.abspath, sys.argv[1:3])
+    if os.geteuid() != 0:
+        skip(f"needs root ({root_for})")
+    for tool in tools:
+        if not shutil.which(tool):
+            skip(f"{tool} not installed (scripts/debian-packages.txt)")
+    if not os.access(plugin, os.X_OK):
+        skip(f"{plugin} not built (needs golang-go and the CNI Go sources)")
+    return plugin, fwd
 
 
 def sh(*cmd, check=True, **kw):
@@ -91,6 +121,26 @@ class ConfList:
             exec_plugin(self.find(p["type"]), "DEL", self.conf(p, self.cache.get(cid)), cid,
                         netns, ifname, args, self.cni_path)
         self.cache.pop(cid, None)
+
+
+def bridge_cxlmem_conflist(tag, work, sock, windows, ports, subnet="198.51.100.0/25"):
+    """The conflist [bridge + host-local, cxlmem] the tests run, named tag: a
+    bridge tag[:15] in the root namespace, pod addresses from subnet (leases
+    in work/ipam); cxlmem with the daemon at sock, the link 192.0.2.1/30 to a
+    card at 192.0.2.2, pass-through of the TCP ports, and windows
+    ({name: path}, 16 MiB files made on ADD)."""
+    return {
+        "cniVersion": "1.0.0", "name": tag,
+        "plugins": [
+            {"type": "bridge", "bridge": tag[:15], "isGateway": True, "ipMasq": False,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": subnet}]],
+                      "dataDir": os.path.join(work, "ipam")}},
+            {"type": "cxlmem", "daemonSocket": sock,
+             "link": {"hostAddress": "192.0.2.1/30", "cardAddress": "192.0.2.2"},
+             "services": [{"port": p} for p in ports],
+             "windows": [{"name": n, "path": p, "size": "16M"} for n, p in windows.items()],
+             "cxlOptions": "link_timeout=500"},
+        ]}
 
 
 def netns_add(name):
@@ -256,6 +306,21 @@ class Daemon:
         return pids
 
 
+def teardown(tag, bridge, daemon=None, cards=(), namespaces=()):
+    """After a test, whatever it left: the daemon and the forwarders it
+    recorded (Daemon.cleanup), the cards, the namespaces, the bridge, the
+    window files /dev/shm/TAG-*."""
+    if daemon:
+        daemon.cleanup()
+    for c in cards:
+        c.destroy()
+    for ns in namespaces:
+        netns_del(ns)
+    sh("ip", "link", "del", bridge, check=False)
+    for f in glob.glob(f"/dev/shm/{tag}-*"):
+        os.remove(f)
+
+
 # ---- the tests' check reporting -------------------------------------------
 
 _FAILS = [0]
@@ -278,3 +343,19 @@ def expect(cond, step, what_ok, what_fail):
 def failures():
     """Checks failed so far."""
     return _FAILS[0]
+
+
+def finish(work, t0):
+    """The end of a test: its folder work removed (kept with its logs after a
+    failed check when CNI_KEEP_LOGS is set), its time since t0 (monotonic)
+    and its verdict printed; returns the exit status (0 passed, 1 failed)."""
+    if failures() and os.environ.get("CNI_KEEP_LOGS"):
+        print(f"logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{time.monotonic() - t0:.0f} s")
+    if failures():
+        print(f"FAILED: {failures()} check(s)")
+        return 1
+    print("PASSED")
+    return 0

@@ -28,33 +28,18 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnilib import (Card, CniError, ConfList, Daemon, exec_plugin, expect, fail,  # noqa: E402
-                    failures, in_ns, netns_add, netns_del, netns_exists, ok, pid_alive, sh,
-                    wait_for)
+from cnilib import (Card, CniError, ConfList, Daemon, args_or_skip,  # noqa: E402
+                    bridge_cxlmem_conflist, exec_plugin, expect, fail, finish, in_ns, netns_add,
+                    netns_del, netns_exists, ok, pid_alive, sh, skip, teardown, wait_for)
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    plugin, fwd = map(os.path.abspath, sys.argv[1:3])
-    if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces, nftables, TAP)")
-        return 77
-    for tool in ("ip", "nft"):
-        if not shutil.which(tool):
-            print(f"SKIP: {tool} not installed (scripts/debian-packages.txt)")
-            return 77
+    plugin, fwd = args_or_skip(__doc__, "network namespaces, nftables, TAP", ("ip", "nft"))
     for p in ("/usr/lib/cni/bridge", "/usr/lib/cni/host-local"):
         if not os.access(p, os.X_OK):
-            print(f"SKIP: {p} missing (containernetworking-plugins)")
-            return 77
-    if not os.access(plugin, os.X_OK):
-        print(f"SKIP: {plugin} not built (needs golang-go and the CNI Go sources)")
-        return 77
+            skip(f"{p} missing (containernetworking-plugins)")
     if not os.path.exists("/dev/net/tun"):
-        print("SKIP: /dev/net/tun missing")
-        return 77
+        skip("/dev/net/tun missing")
 
     tag = f"cnic{os.getpid()}"
     work = tempfile.mkdtemp(prefix=f"cxlmem-{tag}.")
@@ -64,23 +49,12 @@ def main():
     plugin = os.path.join(plugdir, "cxlmem")
     sock, state = os.path.join(work, "daemon.sock"), os.path.join(work, "state")
     win_a, win_b = f"/dev/shm/{tag}-a", f"/dev/shm/{tag}-b"
-    bridge = f"{tag}"[:15]
     pods = [f"{tag}-p{i}" for i in range(1, 6)]
     cards = []
     daemon = None
-    conflist = {
-        "cniVersion": "1.0.0", "name": tag,
-        "plugins": [
-            {"type": "bridge", "bridge": bridge, "isGateway": True, "ipMasq": False,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": "198.51.100.0/25"}]],
-                      "dataDir": os.path.join(work, "ipam")}},
-            {"type": "cxlmem", "daemonSocket": sock,
-             "link": {"hostAddress": "192.0.2.1/30", "cardAddress": "192.0.2.2"},
-             "services": [{"port": 6379}, {"port": 2222}],
-             "windows": [{"name": "cardA", "path": win_a, "size": "16M"},
-                         {"name": "cardB", "path": win_b, "size": "16M"}],
-             "cxlOptions": "link_timeout=500"},
-        ]}
+    conflist = bridge_cxlmem_conflist(tag, work, sock, {"cardA": win_a, "cardB": win_b},
+                                      [6379, 2222])
+    bridge = conflist["plugins"][0]["bridge"]
     rt = ConfList(conflist, ["/usr/lib/cni", plugdir])
     cx = conflist["plugins"][1]
 
@@ -394,26 +368,8 @@ def main():
     except Exception as e:  # noqa: BLE001
         fail("unexpected", repr(e))
     finally:
-        if daemon:
-            daemon.cleanup()
-        for c in cards:
-            c.destroy()
-        for p in pods:
-            netns_del(p)
-        sh("ip", "link", "del", bridge, check=False)
-        for f in os.listdir("/dev/shm"):
-            if f.startswith(tag):
-                os.remove(os.path.join("/dev/shm", f))
-        if failures() and os.environ.get("CNI_KEEP_LOGS"):
-            print(f"logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"{time.monotonic() - t0:.0f} s")
-    if failures():
-        print(f"FAILED: {failures()} check(s)")
-        return 1
-    print("PASSED")
-    return 0
+        teardown(tag, bridge, daemon, cards, pods)
+    return finish(work, t0)
 
 
 if __name__ == "__main__":

@@ -34,34 +34,22 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnilib import (Card, CniError, Daemon, exec_plugin, expect, fail, failures,  # noqa: E402
-                    in_ns, netns_exists, ok, pid_alive, sh, wait_for)
+from cnilib import (Card, CniError, Daemon, args_or_skip, bridge_cxlmem_conflist,  # noqa: E402
+                    exec_plugin, expect, fail, finish, in_ns, netns_exists, ok, pid_alive, sh, skip,
+                    teardown, wait_for)
 
 SUBNET = "198.51.100.128/25"
 CARD_IP = "192.0.2.2"
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    plugin, fwd = map(os.path.abspath, sys.argv[1:3])
-    if os.geteuid() != 0:
-        print("SKIP: needs root (podman, network namespaces, nftables)")
-        return 77
-    for tool in ("podman", "runc", "nft", "ip", "redis-server", "redis-cli", "redis-benchmark",
-                 "ssh", "ssh-keygen", "/usr/sbin/sshd", "busybox"):
-        if not shutil.which(tool):
-            print(f"SKIP: {tool} not installed (scripts/debian-packages.txt)")
-            return 77
-    if not os.access(plugin, os.X_OK):
-        print(f"SKIP: {plugin} not built")
-        return 77
+    plugin, fwd = args_or_skip(__doc__, "podman, network namespaces, nftables",
+                            ("podman", "runc", "nft", "ip", "redis-server", "redis-cli",
+                             "redis-benchmark", "ssh", "ssh-keygen", "/usr/sbin/sshd", "busybox"))
     # busybox-static's /bin/busybox: the image's only file (no libraries).
     busybox = "/bin/busybox"
     if sh("ldd", busybox, check=False).returncode == 0:
-        print("SKIP: /bin/busybox is not static (install busybox-static)")
-        return 77
+        skip("/bin/busybox is not static (install busybox-static)")
 
     t0 = time.monotonic()
     tag = f"cnie{os.getpid()}"
@@ -72,20 +60,9 @@ def main():
     shutil.copy(plugin, os.path.join(plugdir, "cxlmem"))
     plugin = os.path.join(plugdir, "cxlmem")
     sock, state = os.path.join(work, "daemon.sock"), os.path.join(work, "state")
-    bridge = tag[:15]
     windows = {"cardA": f"/dev/shm/{tag}-a", "cardB": f"/dev/shm/{tag}-b"}
-    conflist = {
-        "cniVersion": "1.0.0", "name": tag,
-        "plugins": [
-            {"type": "bridge", "bridge": bridge, "isGateway": True, "ipMasq": False,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": SUBNET}]],
-                      "dataDir": os.path.join(work, "ipam")}},
-            {"type": "cxlmem", "daemonSocket": sock,
-             "link": {"hostAddress": "192.0.2.1/30", "cardAddress": CARD_IP},
-             "services": [{"port": 6379}, {"port": 2222}],
-             "windows": [{"name": n, "path": p, "size": "16M"} for n, p in windows.items()],
-             "cxlOptions": "link_timeout=500"},
-        ]}
+    conflist = bridge_cxlmem_conflist(tag, work, sock, windows, [6379, 2222], SUBNET)
+    bridge = conflist["plugins"][0]["bridge"]
     with open(os.path.join(netdir, f"{tag}.conflist"), "w") as f:
         json.dump(conflist, f, indent=1)
     conf = os.path.join(work, "containers.conf")
@@ -317,11 +294,7 @@ network_config_dir = "{netdir}"
     finally:
         podman("rm", "-af", "-t", "0", check=False)
         podman("rmi", "-af", check=False)
-        if daemon:
-            daemon.cleanup()
-        for c in cards.values():
-            c.destroy()
-        sh("ip", "link", "del", bridge, check=False)
+        teardown(tag, bridge, daemon, cards.values())
         for f in glob.glob(f"/var/lib/cni/results/{tag}-*"):
             os.remove(f)
         for d in made:
@@ -329,21 +302,10 @@ network_config_dir = "{netdir}"
                 os.rmdir(d)
             except OSError:
                 pass
-        for f in glob.glob(f"/dev/shm/{tag}-*"):
-            os.remove(f)
         mounts = [l.split()[1] for l in open("/proc/mounts") if work in l.split()[1]]
         for m in sorted(mounts, reverse=True):
             sh("umount", "-l", m, check=False)
-        if failures() and os.environ.get("CNI_KEEP_LOGS"):
-            print(f"logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    print(f"{time.monotonic() - t0:.0f} s")
-    if failures():
-        print(f"FAILED: {failures()} check(s)")
-        return 1
-    print("PASSED")
-    return 0
+    return finish(work, t0)
 
 
 if __name__ == "__main__":
