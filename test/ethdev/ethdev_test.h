@@ -3,8 +3,8 @@
  * ethdev_test.h - what the suites of test_ethdev share: suites of cases
  * with a set-up and a tear-down, as DPDK's unit_test_suite (run by
  * main.c); the run's window path, extra devargs and mempools; ports and
- * host/device pairs of ports (ports.c); bursts (ports.c); and the frames
- * they carry (frames.c).
+ * host/device pairs of ports (ports.c); bursts (ports.c); the frames they
+ * carry (frames.c); xstats (xstat.h).
  *
  * Every check is a CHECK() of check.h, counted once for the whole program.
  */
@@ -21,6 +21,7 @@
 
 #define CHECK_COUNTERS_EXTERN
 #include "check.h"
+#include "xstat.h"
 
 #define NB_QUEUES 4     /* queue pairs of the main pair */
 #define BURST 32
@@ -121,8 +122,6 @@ extern uint16_t main_host, main_dev;
 int main_pair_up(void);
 void main_pair_down(void);
 
-/* An xstat of port by name; UINT64_MAX when there is none. */
-uint64_t xstat(uint16_t port, const char *name);
 /* Bytes allocated in DPDK's heap, every socket. */
 size_t heap_used(void);
 

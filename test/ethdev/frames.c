@@ -35,7 +35,7 @@ fill(uint8_t *p, uint32_t len, uint32_t seq, uint32_t q)
 static struct rte_mbuf *
 chain_copy(struct rte_mempool *mp, const uint8_t *bytes, uint32_t len, uint32_t seg_size)
 {
-	struct rte_mbuf *head = NULL, *prev = NULL;
+	struct rte_mbuf *head = NULL;
 	uint32_t off = 0;
 
 	while (off < len) {
@@ -50,14 +50,10 @@ chain_copy(struct rte_mempool *mp, const uint8_t *bytes, uint32_t len, uint32_t 
 		}
 		memcpy(d, bytes + off, n);
 		off += n;
-		if (head == NULL) {
+		if (head == NULL)
 			head = m;
-		} else {
-			prev->next = m;
-			head->nb_segs++;
-			head->pkt_len += n;
-		}
-		prev = m;
+		else
+			rte_pktmbuf_chain(head, m);
 	}
 	return head;
 }

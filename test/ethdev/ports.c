@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ports.c - test_ethdev's ports: the run's environment, net_cxlmem vdevs,
- * host/device pairs of them (the main pair among them), links, xstats, and
- * the bursts the suites send and receive with.
+ * host/device pairs of them (the main pair among them), links, the DPDK
+ * heap, and the bursts the suites send and receive with.
  */
 #include <stdio.h>
 #include <string.h>
@@ -200,16 +200,6 @@ main_pair_down(void)
 	rte_eth_dev_close(main_host);
 	rte_eal_hotplug_remove("vdev", "net_cxlmem0");
 	unlink(win_path);
-}
-
-uint64_t
-xstat(uint16_t port, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
 }
 
 size_t
