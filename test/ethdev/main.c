@@ -88,16 +88,17 @@ run_suite(const struct unit_test_suite *s)
 	mbufs = mbufs_in_use();
 	if (s->setup == NULL || s->setup() == 0) {
 		for (c = s->cases; c->name != NULL; c++) {
+			size_t before, kept;
+
 			if (!selected(s, c))
 				continue;
-			const size_t before = heap_used();
-
 			printf("-- %s\n", c->name);
+			before = heap_used();
 			c->fn();
 			if (c->keeps_heap) {
-				printf("%s keeps %zd bytes of DPDK heap\n", c->name,
-				       (ssize_t)(heap_used() - before));
-				heap += heap_used() - before;
+				kept = heap_used() - before;
+				printf("%s keeps %zu bytes of DPDK heap\n", c->name, kept);
+				heap += kept;
 			}
 		}
 	} else {
