@@ -4,14 +4,23 @@
  * and on failure counts a failure and prints the file, line, condition and
  * a formatted reason. A test ends with check_summary(), which prints
  * "N checks, N failed" and returns the exit status.
+ *
+ * A test of one file gets the counters as its own. A test of several files
+ * defines CHECK_COUNTERS_EXTERN before every include, and one of its files
+ * defines the counters: int check_failures, check_count;
  */
 #ifndef CXLMEM_TEST_CHECK_H
 #define CXLMEM_TEST_CHECK_H
 
 #include <stdio.h>
 
+#ifdef CHECK_COUNTERS_EXTERN
+extern int check_failures;
+extern int check_count;
+#else
 static int check_failures;
 static int check_count;
+#endif
 
 #define CHECK(cond, ...) do {                                           \
 	check_count++;                                                  \
