@@ -31,6 +31,9 @@
 # default none), FWD_CORE_H / FWD_CORE_D (the CPU, as EAL -l, of the host and
 # the device side's forwarder; default 0 and 1, or 0 and 0 on one CPU).
 
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 fwd_init() {
     FWD_BIN="$1"
     FWD_TAG="$2"
@@ -107,34 +110,19 @@ fwd_start() {
             ((FWD_MTU > 1500)) && port+=(--mbuf-size $((FWD_MTU + 1024))) ;;
         *) echo "FWD_TRANSPORT must be cxl, memif or virtio" >&2; return 1 ;;
     esac
-    echo "=== $(date +%T) start $side" >>"$FWD_DIR/$side.log"
-    ip netns exec "$ns" "$FWD_BIN" --no-huge --no-pci -m 128 --file-prefix "$prefix" \
+    local rc=0
+    cxlmem_start_in_netns "$ns" cxl0 "$ip" "$FWD_DIR/$side.log" "cxl-fwd ($side)" \
+        "$FWD_BIN" --no-huge --no-pci -m 128 --file-prefix "$prefix" \
         -l "$core" --log-level=lib.eal:warning -- \
         "${port[@]}" --iface cxl0 --ipv4 "$ip/24" --ipv6 "$ip6/64" --mtu "$FWD_MTU" \
-        --stats 5 ${FWD_EXTRA_ARGS[@]+"${FWD_EXTRA_ARGS[@]}"} "$@" \
-        >>"$FWD_DIR/$side.log" 2>&1 &
-    FWD_PID[$side]=$!
-    # Ready when the interface carries its address (or when it died).
-    local i
-    for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "${FWD_PID[$side]}" 2>/dev/null; then
-            echo "cxl-fwd ($side) exited early; its log ($FWD_DIR/$side.log):" >&2
-            tail -n 20 "$FWD_DIR/$side.log" >&2
-            return 1
-        fi
-        ip -n "$ns" -4 addr show dev cxl0 2>/dev/null | grep -q "inet $ip/" && return 0
-        sleep 0.1
-    done
-    echo "cxl-fwd ($side) did not bring up cxl0 within 10 s; log: $FWD_DIR/$side.log" >&2
-    return 1
+        --stats 5 ${FWD_EXTRA_ARGS[@]+"${FWD_EXTRA_ARGS[@]}"} "$@" || rc=1
+    FWD_PID[$side]=$CXLMEM_PID
+    return $rc
 }
 
 fwd_kill() {
-    local side="$1" sig="${2:-TERM}" pid="${FWD_PID[$1]:-}"
-    [[ -n "$pid" ]] || return 0
-    kill "-$sig" "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    unset "FWD_PID[$side]"
+    cxlmem_stop "${FWD_PID[$1]:-}" "${2:-TERM}"
+    unset "FWD_PID[$1]"
 }
 
 fwd_wait_ping() {

@@ -52,6 +52,20 @@
 #                               package list than today's).
 #   cxlmem_log MSG... / cxlmem_die MSG...   messages on stderr ("cxlmem: ...");
 #                               cxlmem_die exits 1.
+#   cxlmem_start_in_netns NS IFACE ADDR LOG WHAT CMD...
+#                               start CMD (a program that creates the network
+#                               interface IFACE and gives it the IPv4 address ADDR,
+#                               such as cxl-fwd) in network namespace NS, in the
+#                               background, its output appended to LOG after a line
+#                               "=== HH:MM:SS start WHAT"; sets CXLMEM_PID to its pid
+#                               (a child of the caller's shell, so that it can
+#                               `wait` for it: do not call this inside $(...)).
+#                               Waits up to 10 s for ADDR on IFACE; returns non-zero,
+#                               saying on stderr that WHAT exited (with LOG's last
+#                               20 lines) or did not bring IFACE up, otherwise.
+#   cxlmem_stop PID [SIG]       send SIG (default TERM) to PID, a child of this
+#                               shell, and wait for it to exit; nothing when PID
+#                               is empty.
 #
 # Environment: CXLMEM_SKIP_SETUP=1 makes cxlmem_ensure_setup do nothing (for
 # builds against your own DPDK, see docs/build.md). CXLMEM_DPDK_SRC=DIR names
@@ -89,6 +103,31 @@ cxlmem_log() {
 cxlmem_die() {
     printf 'cxlmem: error: %s\n' "$*" >&2
     exit 1
+}
+
+cxlmem_start_in_netns() {
+    local ns="$1" iface="$2" addr="$3" log="$4" what="$5" i
+    shift 5
+    echo "=== $(date +%T) start $what" >>"$log"
+    ip netns exec "$ns" "$@" >>"$log" 2>&1 &
+    CXLMEM_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "$CXLMEM_PID" 2>/dev/null; then
+            echo "$what exited early; its log ($log):" >&2
+            tail -n 20 "$log" >&2
+            return 1
+        fi
+        ip -n "$ns" -4 addr show dev "$iface" 2>/dev/null | grep -q "inet $addr/" && return 0
+        sleep 0.1
+    done
+    echo "$what did not bring up $iface within 10 s; log: $log" >&2
+    return 1
+}
+
+cxlmem_stop() {
+    [[ -n "$1" ]] || return 0
+    kill "-${2:-TERM}" "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
 }
 
 cxlmem_debian_release() {

@@ -50,41 +50,24 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
 # shellcheck source=ovs-lib.sh
-source "$HERE/ovs-lib.sh"
-# shellcheck source=../test/plugin_path.sh
-source "$HERE/../test/plugin_path.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ovs-lib.sh"
 [[ $EUID -eq 0 ]] || cxlmem_die "ovs-cards.sh needs root (namespaces, OVS)"
 
 TAG=cxovs
 case "$CMD" in
     up)
         [[ "$N" =~ ^[1-9][0-9]*$ ]] || cxlmem_die "up N: N is the number of cards (1 or more)"
-        [[ -x "$OVS_VSWITCHD" ]] || cxlmem_die "$OVS_VSWITCHD missing: apt-get install openvswitch-switch-dpdk"
         [[ ! -e "$DIR/conf.db" ]] || cxlmem_die "$DIR holds a running setup: ./scripts/ovs-cards.sh down --dir $DIR first"
-        if [[ -z "$PLUGIN" ]]; then
-            cxlmem_ensure_built build || cxlmem_die "build failed"
-            PLUGIN="$CXLMEM_BUILDDIR/drivers/net/cxlmem/librte_net_cxlmem.so"
-        fi
-        FWD="$(realpath "${CXLMEM_BUILDDIR:-$HERE/../build}/app/cxl-fwd/cxl-fwd" 2>/dev/null)"
-        if [[ "$PLUGIN" == installed ]]; then
-            PLUGIN_D=""
-        else
-            cxlmem_plugin_path "$PLUGIN"
-            PLUGIN_D="$CXLMEM_PLUGIN"
-        fi
+        ovs_prepare "$PLUGIN"
+        FWD="$OVS_FWD_BIN"
         OVS_MTU=$MTU
         # See docs/ovs.md, "Liveness on a busy machine".
         OVS_CXL_OPTS="${OVS_CXL_OPTS-link_timeout=500}"
-        ovs_init "$DIR" "$TAG" "$PLUGIN_D" "$FWD"
+        ovs_init "$DIR" "$TAG" "$CXLMEM_PLUGIN" "$FWD"
         ovs_win() { echo "$WINDIR/$OVS_TAG-card$1"; }
         echo "$CXLMEM_PLUGIN_COPY" >"$DIR/plugin-copy"
-        ovs_db_start || cxlmem_die "ovsdb-server did not start (log: $DIR/ovsdb-server.log)"
-        ovs_switch_start || cxlmem_die "ovs-vswitchd did not start (log: $DIR/ovs-vswitchd.log)"
-        ovs_bridge || cxlmem_die "bridge br0"
+        ovs_up || exit 1
         for ((n = 0; n < N; n++)); do
             q="OVS_QUEUES_$n"; q="${!q:-1}"
             ovs_card_add "$n" options:n_rxq="$q" || cxlmem_die "add-port card$n (log: $DIR/ovs-vswitchd.log)"

@@ -1,14 +1,23 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
-# scripts/ovs-lib.sh (scripts/ovs-cards.sh, test/ovs/ovs_e2e.sh): an Open vSwitch
-# with its DPDK (userspace) datapath, with its own database, run, log
-# folders and DPDK file prefix (never the system's service), and CXL cards
-# on it: per card a window file, a net_cxlmem port (role=host) on the
-# bridge and, in a network namespace of its own, `cxl-fwd role=device`.
+# scripts/ovs-lib.sh (scripts/ovs-cards.sh, scripts/ovs-vs-memif.sh,
+# test/ovs/ovs_e2e.sh): an Open vSwitch with its DPDK (userspace) datapath,
+# with its own database, run, log folders and DPDK file prefix (never the
+# system's service), and CXL cards on it: per card a window file, a
+# net_cxlmem port (role=host) on the bridge and, in a network namespace of
+# its own, `cxl-fwd role=device`.
 # ovs-vswitchd runs inside the host's namespace: the bridge's internal
 # port (the host side) lives there, and survives a restart of the switch.
 # Bash only; sourcing defines functions and runs nothing.
 #
+#   ovs_prepare [PLUGIN]          for scripts: dies unless root and OVS with
+#                                 DPDK is installed; builds the tree when
+#                                 PLUGIN is empty; sets CXLMEM_PLUGIN (and
+#                                 CXLMEM_PLUGIN_COPY, test/plugin_path.sh) to
+#                                 the net_cxlmem plugin to load (PLUGIN, default
+#                                 the build's; "installed": none, DPDK's plugin
+#                                 folder has it) and OVS_FWD_BIN to the build's
+#                                 cxl-fwd
 #   ovs_init DIR TAG PLUGIN FWD   names (namespaces TAG-h, TAG-cN; windows
 #                                 /dev/shm/TAG-cardN; DPDK prefix TAG), state
 #                                 in DIR; PLUGIN: librte_net_cxlmem.so
@@ -18,6 +27,8 @@
 #                                 Open_vSwitch settings (OVS_* below)
 #   ovs_switch_start / _stop      ovs-vswitchd (DPDK build) in the host namespace
 #   ovs_bridge                    bridge br0 (datapath netdev), host address on br0
+#   ovs_up                        the three above; on failure says which on
+#                                 stderr, with its log's tail, and returns 1
 #   ovs_card_add N [ARGS]         port cardN (net_cxlmemN on window N); ARGS:
 #                                 more `set Interface` columns (options:n_rxq=2)
 #   ovs_fwd_start N / _kill N SIG card N's cxl-fwd (role=device) in its namespace
@@ -30,8 +41,29 @@
 # OVS_CXL_OPTS (more net_cxlmem devargs for both ends), OVS_VSWITCHD
 # (default: Debian's /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk).
 
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../test/plugin_path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test/plugin_path.sh"
+
 OVS_VSWITCHD="${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}"
 OVS_SCHEMA="${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}"
+
+ovs_prepare() {
+    local plugin="${1:-}"
+    [[ $EUID -eq 0 ]] || cxlmem_die "needs root (network namespaces, OVS)"
+    [[ -x "$OVS_VSWITCHD" ]] || cxlmem_die "$OVS_VSWITCHD missing: apt-get install openvswitch-switch-dpdk"
+    if [[ -z "$plugin" ]]; then
+        cxlmem_ensure_built build || cxlmem_die "build failed"
+        plugin="$CXLMEM_BUILDDIR/drivers/net/cxlmem/librte_net_cxlmem.so"
+    fi
+    OVS_FWD_BIN="$(realpath "${CXLMEM_BUILDDIR:-$CXLMEM_ROOT/build}/app/cxl-fwd/cxl-fwd" 2>/dev/null)"
+    if [[ "$plugin" == installed ]]; then
+        CXLMEM_PLUGIN="" CXLMEM_PLUGIN_COPY=""
+    else
+        cxlmem_plugin_path "$plugin"
+    fi
+}
 
 ovs_init() {
     OVS_D="$1"
@@ -123,6 +155,22 @@ ovs_bridge() {
     ip -n "$OVS_NS_H" addr replace "$OVS_IP_H/24" dev br0 && ip -n "$OVS_NS_H" link set br0 up
 }
 
+ovs_up() {
+    local what log
+    if ! ovs_db_start; then
+        what=ovsdb-server log=ovsdb-server.log
+    elif ! ovs_switch_start; then
+        what=ovs-vswitchd log=ovs-vswitchd.log
+    elif ! ovs_bridge; then
+        what="bridge br0" log=ovs-vswitchd.log
+    else
+        return 0
+    fi
+    echo "$what did not come up; the end of $OVS_D/$log:" >&2
+    tail -n 20 "$OVS_D/$log" >&2
+    return 1
+}
+
 # Port cardN: the host end of window N. The window is created by it.
 ovs_card_add() {
     local n="$1" q; shift
@@ -133,39 +181,26 @@ ovs_card_add() {
 }
 
 ovs_fwd_start() {
-    local n="$1" ns ip q
+    local n="$1" ns ip q rc=0
     ns="$(ovs_ns_card "$n")"
     ip="$(ovs_ip_card "$n")"
     q="OVS_QUEUES_$n"; q="${!q:-1}"
     ip netns list | grep -qw "$ns" || ovs_netns_add "$ns" || return 1
-    echo "=== $(date +%T) start" >>"$OVS_D/card$n.log"
-    ip netns exec "$ns" "$OVS_FWD" --no-huge --no-pci -m 256 --file-prefix "$OVS_TAG-c$n" \
+    cxlmem_start_in_netns "$ns" cxl0 "$ip" "$OVS_D/card$n.log" "cxl-fwd of card $n" \
+        "$OVS_FWD" --no-huge --no-pci -m 256 --file-prefix "$OVS_TAG-c$n" \
         -l "$((n % $(nproc)))" --log-level=lib.eal:warning -- \
         --cxl "role=device,path=$(ovs_win "$n")${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" --queues "$q" \
-        --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 >>"$OVS_D/card$n.log" 2>&1 &
-    OVS_FWD_PID[$n]=$!
+        --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 || rc=1
+    OVS_FWD_PID[$n]=$CXLMEM_PID
     echo "${OVS_FWD_PID[$n]}" >"$OVS_D/card$n.pid"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "${OVS_FWD_PID[$n]}" 2>/dev/null; then
-            echo "cxl-fwd of card $n exited; its log:" >&2
-            tail -n 20 "$OVS_D/card$n.log" >&2
-            return 1
-        fi
-        ip -n "$ns" -4 addr show dev cxl0 2>/dev/null | grep -q "inet $ip/" && return 0
-        sleep 0.1
-    done
-    echo "cxl-fwd of card $n did not bring up cxl0 within 10 s" >&2
-    return 1
+    return $rc
 }
 
 ovs_fwd_kill() {
-    local n="$1" sig="${2:-TERM}" pid="${OVS_FWD_PID[$1]:-}"
-    [[ -n "$pid" ]] || return 0
-    kill "-$sig" "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    unset "OVS_FWD_PID[$n]"
-    rm -f "$OVS_D/card$n.pid"
+    [[ -n "${OVS_FWD_PID[$1]:-}" ]] || return 0
+    cxlmem_stop "${OVS_FWD_PID[$1]}" "${2:-TERM}"
+    unset "OVS_FWD_PID[$1]"
+    rm -f "$OVS_D/card$1.pid"
 }
 
 # Wait until card N answers a ping from where (host | card number).

@@ -40,18 +40,10 @@ while [[ $# -gt 0 ]]; do
         *) echo "ovs-vs-memif.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
 # shellcheck source=ovs-lib.sh
-source "$HERE/ovs-lib.sh"
-# shellcheck source=../test/plugin_path.sh
-source "$HERE/../test/plugin_path.sh"
-[[ $EUID -eq 0 ]] || cxlmem_die "needs root"
-[[ -x "$OVS_VSWITCHD" ]] || cxlmem_die "$OVS_VSWITCHD missing (openvswitch-switch-dpdk)"
-cxlmem_ensure_built build || cxlmem_die "build failed"
-cxlmem_plugin_path "$CXLMEM_BUILDDIR/drivers/net/cxlmem/librte_net_cxlmem.so"
-FWD="$(realpath "$CXLMEM_BUILDDIR/app/cxl-fwd/cxl-fwd")"
+source "$(dirname "${BASH_SOURCE[0]}")/ovs-lib.sh"
+ovs_prepare
+FWD="$OVS_FWD_BIN"
 [[ -n "$OUT" ]] || OUT="$CXLMEM_ROOT/docs/results/ovs-vs-memif/run-$(date -u +%Y%m%dT%H%M).txt"
 mkdir -p "$(dirname "$OUT")"
 DIR="$(mktemp -d /run/cxlmem-ovsbench.XXXXXX)"
@@ -71,9 +63,7 @@ trap 'exit 130' INT TERM
 raw() { echo "$*" | tee -a "$OUT"; }
 raw "# ovs-vs-memif.sh --seconds $SECS --rounds $ROUNDS, $(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r), OVS $(ovs-vsctl --version | head -1 | awk '{print $NF}')"
 
-ovs_db_start || cxlmem_die "ovsdb-server"
-ovs_switch_start || cxlmem_die "ovs-vswitchd"
-ovs_bridge || cxlmem_die "br0"
+ovs_up || exit 1
 
 port_args() { # TRANSPORT N: the switch's end of card N's link
     case "$1" in

@@ -30,8 +30,6 @@ PLUGIN_ARG="${2:?usage: $0 PATH/TO/cxl-fwd PATH/TO/librte_net_cxlmem.so}"
 HERE="$(dirname "$(realpath "${BASH_SOURCE[0]}")")"
 # shellcheck source=../../scripts/ovs-lib.sh
 source "$HERE/../../scripts/ovs-lib.sh"
-# shellcheck source=../plugin_path.sh
-source "$HERE/../plugin_path.sh"
 
 if [[ $EUID -ne 0 ]]; then echo "SKIP: needs root (network namespaces, OVS)"; exit 77; fi
 [[ -x "$OVS_VSWITCHD" ]] || {
@@ -199,9 +197,7 @@ check_ports() {
 }
 
 echo "== OVS $(ovs-vsctl --version | head -1 | awk '{print $NF}') with DPDK, net_cxlmem ports, in $DIR"
-ovs_db_start || { echo "FAIL: ovsdb-server did not start"; exit 1; }
-ovs_switch_start || { echo "FAIL: ovs-vswitchd did not start"; tail -20 "$DIR/ovs-vswitchd.log"; exit 1; }
-ovs_bridge || { echo "FAIL: bridge br0"; exit 1; }
+ovs_up || { echo "FAIL: the switch did not come up"; exit 1; }
 ovs_card_add 0 options:n_rxq_desc=2048 options:n_txq_desc=2048 || { echo "FAIL: add-port card0"; tail -20 "$DIR/ovs-vswitchd.log"; exit 1; }
 ovs_card_add 1 options:n_rxq=2 || { echo "FAIL: add-port card1"; exit 1; }
 ovs_fwd_start 0 || exit 1
