@@ -69,8 +69,7 @@ case "$CMD" in
         echo "$CXLMEM_PLUGIN_COPY" >"$DIR/plugin-copy"
         ovs_up || exit 1
         for ((n = 0; n < N; n++)); do
-            q="OVS_QUEUES_$n"; q="${!q:-1}"
-            ovs_card_add "$n" options:n_rxq="$q" || cxlmem_die "add-port card$n (log: $DIR/ovs-vswitchd.log)"
+            ovs_card_add "$n" || cxlmem_die "add-port card$n (log: $DIR/ovs-vswitchd.log)"
         done
         if [[ $CARDS -eq 1 ]]; then
             [[ -x "$FWD" ]] || cxlmem_die "cxl-fwd not built ($FWD)"

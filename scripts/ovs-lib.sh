@@ -29,17 +29,27 @@
 #   ovs_bridge                    bridge br0 (datapath netdev), host address on br0
 #   ovs_up                        the three above; on failure says which on
 #                                 stderr, with its log's tail, and returns 1
-#   ovs_card_add N [ARGS]         port cardN (net_cxlmemN on window N); ARGS:
-#                                 more `set Interface` columns (options:n_rxq=2)
-#   ovs_fwd_start N / _kill N SIG card N's cxl-fwd (role=device) in its namespace
+#   ovs_card_add N [ARGS]         port cardN (net_cxlmemN on window N, n_rxq
+#                                 its queue pairs); ARGS: more `set Interface`
+#                                 columns (options:n_rxq_desc=2048)
+#   ovs_card_vdev N               the card's end of card N's link as a vdev
+#                                 (NAME,ARGS) for a DPDK program on the card
+#   ovs_fwd_start N [ARGS] / _kill N SIG
+#                                 card N's cxl-fwd (role=device) in its
+#                                 namespace; ARGS: more cxl-fwd options
 #   vsctl ARGS / appctl ARGS      ovs-vsctl / ovs-appctl on this switch
 #   ovs_cleanup                   stop all, delete namespaces, windows, DIR
 #
 # Settings: OVS_MTU (1500), OVS_QUEUES_N (queue pairs of card N's window,
 # default 1), OVS_PMD_MASK (0x2), OVS_LCORE_MASK (0x1), OVS_MAXSLEEP (500,
 # microseconds: pmd-maxsleep), OVS_MEM (MB of DPDK memory, 1024),
-# OVS_CXL_OPTS (more net_cxlmem devargs for both ends), OVS_VSWITCHD
-# (default: Debian's /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk).
+# OVS_CXL_OPTS (more net_cxlmem devargs for both ends), OVS_FWD_LCORE
+# (the CPU of every card's cxl-fwd; default card N on CPU N modulo the
+# CPU count), OVS_VSWITCHD (default: Debian's
+# /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk), OVS_TRANSPORT
+# (cxlmem, the default; memif: each card's link is a net_memif pair instead,
+# OVS's port the server and the card the client, for comparisons: see
+# ovs_card_add).
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -57,6 +67,7 @@ ovs_prepare() {
         cxlmem_ensure_built build || cxlmem_die "build failed"
         plugin="$CXLMEM_BUILDDIR/drivers/net/cxlmem/librte_net_cxlmem.so"
     fi
+    # shellcheck disable=SC2034  # for the caller
     OVS_FWD_BIN="$(realpath "${CXLMEM_BUILDDIR:-$CXLMEM_ROOT/build}/app/cxl-fwd/cxl-fwd" 2>/dev/null)"
     if [[ "$plugin" == installed ]]; then
         CXLMEM_PLUGIN="" CXLMEM_PLUGIN_COPY=""
@@ -77,6 +88,7 @@ ovs_init() {
     OVS_MAXSLEEP="${OVS_MAXSLEEP:-500}"
     OVS_MEM="${OVS_MEM:-1024}"
     OVS_IP_H=198.51.100.1
+    OVS_TRANSPORT="${OVS_TRANSPORT:-cxlmem}"
     OVS_CARDS=()
     declare -gA OVS_FWD_PID=()
     mkdir -p "$OVS_D"
@@ -86,6 +98,7 @@ ovs_init() {
 
 ovs_ns_card() { echo "$OVS_TAG-c$1"; }
 ovs_win() { echo "/dev/shm/$OVS_TAG-card$1"; }
+ovs_memif_sock() { echo "$OVS_D/memif$1.sock"; }
 ovs_ip_card() { echo "198.51.100.$((10 + $1))"; }
 vsctl() { ovs-vsctl --db="unix:$OVS_D/db.sock" --timeout=30 "$@"; }
 appctl() { ovs-appctl -t "$OVS_D/ovs-vswitchd.ctl" "$@"; }
@@ -171,26 +184,48 @@ ovs_up() {
     return 1
 }
 
-# Port cardN: the host end of window N. The window is created by it.
+# Port cardN: the host end of card N's link of OVS_QUEUES_N queue pairs,
+# all polled (n_rxq): what the card sends on a queue OVS does not poll is
+# lost. cxlmem: window N, created by the port. memif: a net_memif server.
+# OVS transmits on one TX queue per PMD thread plus one (its main
+# thread's), and a memif server has as many rings towards its client as
+# the client has RX queues: with fewer, what OVS's PMD thread sends has no
+# ring and is dropped (tx_failure_drops), so a memif card needs at least
+# that many queue pairs; and the server refuses a client with more TX
+# queues than its own RX queues.
 ovs_card_add() {
-    local n="$1" q; shift
+    local n="$1" q devargs; shift
     q="OVS_QUEUES_$n"; q="${!q:-1}"
+    if [[ "$OVS_TRANSPORT" == memif ]]; then
+        devargs="net_memif$n,role=server,id=0,socket=$(ovs_memif_sock "$n"),socket-abstract=no"
+    else
+        devargs="net_cxlmem$n,role=host,path=$(ovs_win "$n"),queues=$q,size=$((q * 8 + 1))M${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}"
+    fi
     vsctl add-port br0 "card$n" -- set Interface "card$n" type=dpdk \
-        options:dpdk-devargs="net_cxlmem$n,role=host,path=$(ovs_win "$n"),queues=$q,size=$((q * 8 + 1))M${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" \
-        mtu_request="$OVS_MTU" "$@"
+        options:dpdk-devargs="$devargs" options:n_rxq="$q" mtu_request="$OVS_MTU" "$@"
+}
+
+ovs_card_vdev() {
+    if [[ "$OVS_TRANSPORT" == memif ]]; then
+        echo "net_memif0,role=client,id=0,socket=$(ovs_memif_sock "$1"),socket-abstract=no"
+    else
+        echo "net_cxlmem0,role=device,path=$(ovs_win "$1")${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}"
+    fi
 }
 
 ovs_fwd_start() {
-    local n="$1" ns ip q rc=0
+    local n="$1" ns ip q vdev rc=0; shift
+    local -a port
     ns="$(ovs_ns_card "$n")"
     ip="$(ovs_ip_card "$n")"
     q="OVS_QUEUES_$n"; q="${!q:-1}"
+    vdev="$(ovs_card_vdev "$n")"
+    if [[ "$OVS_TRANSPORT" == memif ]]; then port=(--port-devargs "$vdev"); else port=(--cxl "${vdev#*,}"); fi
     ip netns list | grep -qw "$ns" || ovs_netns_add "$ns" || return 1
     cxlmem_start_in_netns "$ns" cxl0 "$ip" "$OVS_D/card$n.log" "cxl-fwd of card $n" \
         "$OVS_FWD" --no-huge --no-pci -m 256 --file-prefix "$OVS_TAG-c$n" \
-        -l "$((n % $(nproc)))" --log-level=lib.eal:warning -- \
-        --cxl "role=device,path=$(ovs_win "$n")${OVS_CXL_OPTS:+,$OVS_CXL_OPTS}" --queues "$q" \
-        --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 || rc=1
+        -l "${OVS_FWD_LCORE:-$((n % $(nproc)))}" --log-level=lib.eal:warning -- \
+        "${port[@]}" --queues "$q" --iface cxl0 --ipv4 "$ip/24" --mtu "$OVS_MTU" --stats 0 "$@" || rc=1
     OVS_FWD_PID[$n]=$CXLMEM_PID
     echo "${OVS_FWD_PID[$n]}" >"$OVS_D/card$n.pid"
     return $rc
