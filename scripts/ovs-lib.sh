@@ -43,6 +43,8 @@
 # Settings: OVS_MTU (1500), OVS_QUEUES_N (queue pairs of card N's window,
 # default 1), OVS_PMD_MASK (0x2), OVS_LCORE_MASK (0x1), OVS_MAXSLEEP (500,
 # microseconds: pmd-maxsleep), OVS_MEM (MB of DPDK memory, 1024),
+# OVS_OTHER_CONFIG (more Open_vSwitch other_config entries, KEY=VALUE
+# separated by spaces, e.g. userspace-tso-enable=true),
 # OVS_CXL_OPTS (more net_cxlmem devargs for both ends), OVS_FWD_LCORE
 # (the CPU of every card's cxl-fwd; default card N on CPU N modulo the
 # CPU count), OVS_VSWITCHD (default: Debian's
@@ -119,6 +121,9 @@ ovs_db_start() {
         --pidfile="$OVS_D/ovsdb-server.pid" --unixctl="$OVS_D/ovsdb-server.ctl" \
         --log-file="$OVS_D/ovsdb-server.log" --detach --no-chdir || return 1
     vsctl --no-wait init || return 1
+    local kv
+    local -a more=()
+    for kv in ${OVS_OTHER_CONFIG:-}; do more+=("other_config:$kv"); done
     # No hugepages: --no-huge needs --legacy-mem beside the --in-memory
     # OVS adds. -d: the plugin from the build, not DPDK's plugin folder.
     # One PMD thread on its own core; it sleeps (up to pmd-maxsleep) while
@@ -128,7 +133,7 @@ ovs_db_start() {
         other_config:per-port-memory=true \
         other_config:dpdk-lcore-mask="$OVS_LCORE_MASK" \
         other_config:pmd-cpu-mask="$OVS_PMD_MASK" \
-        other_config:pmd-maxsleep="$OVS_MAXSLEEP"
+        other_config:pmd-maxsleep="$OVS_MAXSLEEP" ${more[@]+"${more[@]}"}
 }
 
 ovs_switch_start() {

@@ -18,8 +18,15 @@
 # (and the cards' kernels the same); pmd-rxq-show lists each card's queues;
 # OVS's default 2048 descriptors and its TX queue choice are in use.
 #
-#   test/ovs/ovs_e2e.sh PATH/TO/cxl-fwd PATH/TO/librte_net_cxlmem.so
+#   test/ovs/ovs_e2e.sh PATH/TO/cxl-fwd PATH/TO/librte_net_cxlmem.so [--tso]
 #
+# --tso: the same with other_config:userspace-tso-enable=true; OVS must
+# enable TSO on both card ports (no "Tx TSO offload is not supported"),
+# and the host -> card 0 transfers must reach card 0's kernel as TSO
+# super-frames (the bridge's internal port hands OVS 64 KB TCP segments;
+# the card port carries them whole to cxl-fwd, which takes them, LRO),
+# and no packet may be dropped for an offload a port lacks
+# (ovs_tx_invalid_hwol_drops, counted with TSO on only).
 # Needs root; exit 77 (skipped, reason printed) when not root or when Open
 # vSwitch with DPDK (Debian: openvswitch-switch-dpdk) or a tool is missing.
 # OVS_KEEP=1 keeps the folder with the logs. About 2 minutes.
@@ -27,6 +34,8 @@ set -u
 
 FWD="$(realpath "${1:?usage: $0 PATH/TO/cxl-fwd PATH/TO/librte_net_cxlmem.so}")"
 PLUGIN_ARG="${2:?usage: $0 PATH/TO/cxl-fwd PATH/TO/librte_net_cxlmem.so}"
+TSO=0
+[[ "${3:-}" == --tso ]] && TSO=1
 HERE="$(dirname "$(realpath "${BASH_SOURCE[0]}")")"
 # shellcheck source=../../scripts/ovs-lib.sh
 source "$HERE/../../scripts/ovs-lib.sh"
@@ -48,6 +57,7 @@ done
 # pings were lost; docs/ovs.md, "Liveness". OVS_CXL_OPTS in the
 # environment replaces it.
 OVS_CXL_OPTS="${OVS_CXL_OPTS-link_timeout=500}"
+((TSO)) && OVS_OTHER_CONFIG="${OVS_OTHER_CONFIG:-} userspace-tso-enable=true"
 cxlmem_plugin_path "$PLUGIN_ARG"
 DIR="$(mktemp -d /run/cxlmem-ovs.XXXXXX)"
 OVS_QUEUES_1=2
@@ -232,6 +242,23 @@ for n in 0 1; do ovs_fwd_kill "$n" TERM; ovs_fwd_start "$n" || fail "card $n at 
 check_traffic "jumbo frames"
 check_ports
 
+if ((TSO)); then
+    STEP="no drops for a missing offload"
+    d="$(stat_of card0 ovs_tx_invalid_hwol_drops) $(stat_of card1 ovs_tx_invalid_hwol_drops)"
+    [[ "$d" == "0 0" ]] && pass "ovs_tx_invalid_hwol_drops 0 on both cards" ||
+        fail "ovs_tx_invalid_hwol_drops card0/card1: $d"
+    STEP="userspace TSO"
+    # Card 0's forwarder printed its totals when it stopped for MTU 9000:
+    # the super-frames its kernel got (tx gso) since its restart.
+    g="$(awk '/offloads: rx gso/ { for (i = 1; i < NF; i++) if ($i == "tx" && $(i + 1) == "gso") s += $(i + 2) } END { print s + 0 }' "$DIR/card0.log")"
+    if grep -q 'Tx TSO offload is not supported' "$DIR/ovs-vswitchd.log"; then
+        fail "$(grep 'Tx TSO offload is not supported' "$DIR/ovs-vswitchd.log" | head -2)"
+    elif [[ "$g" -gt 0 ]]; then
+        pass "enabled on both ports; card 0's kernel got $g TSO super-frames from OVS"
+    else
+        fail "enabled, but no super-frame reached card 0's kernel"
+    fi
+fi
 STEP="link flaps"
 echo "  info $STEP: $(grep -c 'link down' "$DIR/ovs-vswitchd.log") 'link down' lines in the switch's log, $(grep -c 'peer silent' "$DIR/ovs-vswitchd.log") for a silent peer"
 STEP="ovs-vswitchd errors"
