@@ -130,7 +130,7 @@ pmd_pair() { # LEN
     wait "${pids[@]}" 2>/dev/null
     pids=()
     cat "$DIR/rx.log" >>"$DIR/rx-all.log"
-    awk '/Rx-pps:/ { pps = $2; bps = $4 } END { print pps + 0, bps + 0 }' "$DIR/rx.log" | tr '\n' ' '
+    awk '/Rx-pps:/ { pps = $2; bps = $4 } END { printf "%.0f %.0f ", pps, bps }' "$DIR/rx.log"
     cat "$DIR/rx.log" "$DIR/tx.log" | grep -c "peer silent"
     cat "$DIR/tx.log" >>"$DIR/tx-all.log"
 }
