@@ -6,8 +6,11 @@
  * Files:
  *   cxlmem_devargs.c   devargs -> struct cxlmem_params (rte_kvargs)
  *   cxlmem_window.c    find, size, map and lock a window
- *   cxlmem_ctrl.c      control plane: superblock, role claim, heartbeat,
- *                      epochs and resync, what each end publishes
+ *   cxlmem_attach.c    taking a place in a window: superblock, geometry,
+ *                      role claim, ring addresses, going online
+ *   cxlmem_link.c      the link: heartbeat, epochs and resync, what each end
+ *                      publishes for the other (cxlmem_ctrl.h: the control
+ *                      line helpers both use)
  *   cxlmem_rxtx.c      burst functions (their fast paths)
  *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
  *                      offload metadata, segmentation and checksums
@@ -454,12 +457,14 @@ cxlmem_frame_len(uint32_t mtu)
 	return mtu + CXLMEM_L2_OVERHEAD;
 }
 
-/* cxlmem_ctrl.c */
+/* cxlmem_attach.c */
 int cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size,
 		    struct cxlmem_geometry *g);
 void cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g);
 int cxlmem_ctrl_attach(const char *name, struct pmd_internals *pi, struct cxlmem_window *w);
 void cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w);
+
+/* cxlmem_link.c */
 void cxlmem_ctrl_start(struct rte_eth_dev *dev);
 void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
 void cxlmem_ctrl_close(struct rte_eth_dev *dev);

@@ -6,8 +6,9 @@
  * operating system. Each end is an ordinary ethdev; what one end's
  * rte_eth_tx_burst() writes into the window comes out of the other end's
  * rte_eth_rx_burst(). The wire format is cxlmem_layout.h; this file holds
- * the ethdev ops and probe/remove; the control plane is cxlmem_ctrl.c, the
- * burst functions cxlmem_rxtx.c, the devargs cxlmem_devargs.c.
+ * the ethdev ops and probe/remove; the control plane is cxlmem_attach.c
+ * (superblock, role claim) and cxlmem_link.c (the link), the burst
+ * functions cxlmem_rxtx.c, the devargs cxlmem_devargs.c.
  *
  * Multi-process: a secondary process maps the window itself at probe (its
  * own pmd_process_private, its own ring addresses) and may run bursts on
