@@ -12,8 +12,10 @@
  *                      publishes for the other (cxlmem_ctrl.h: the control
  *                      line helpers both use)
  *   cxlmem_rxtx.c      burst functions (their fast paths)
- *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
+ *   cxlmem_tx_frame.c  frames the TX fast path does not take: slot chains,
  *                      offload metadata, segmentation and checksums
+ *   cxlmem_rx_frame.c  frames the RX fast path does not take: chains,
+ *                      metadata checks, checksum completion and status
  *   cxlmem_zerocopy.c  zerocopy=rx: slots lent to the application, their
  *                      return, and the state that outlives a queue
  *   cxlmem_coherence.c the CPU's cache-line instructions (coherence=flush)
@@ -478,7 +480,7 @@ uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
 uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
 void cxlmem_tick(void *arg);
 
-/* cxlmem_frame.c, cxlmem_zerocopy.c */
+/* cxlmem_tx_frame.c, cxlmem_rx_frame.c, cxlmem_zerocopy.c */
 int cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_mbuf *m,
 		    uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
 		    uint32_t *frames, uint64_t *bytes);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cxlmem_ring.h - inline helpers of the data path, shared by the burst
- * fast paths (cxlmem_rxtx.c) and the frame slow paths (cxlmem_frame.c).
+ * fast paths (cxlmem_rxtx.c) and the frame slow paths (cxlmem_tx_frame.c,
+ * cxlmem_rx_frame.c).
  */
 #ifndef CXLMEM_RING_H
 #define CXLMEM_RING_H
@@ -12,6 +13,9 @@
 #include <rte_common.h>
 
 #include "cxlmem.h"
+
+/** Bytes of offload metadata before a frame that carries it (CXLMEM_DESC_F_META). */
+#define CXLMEM_META_LEN sizeof(struct cxlmem_offload)
 
 /** Window traffic accounting, in bytes, at line granularity. */
 #define CXLMEM_LINES(n) RTE_ALIGN_CEIL((uint64_t)(n), CXLMEM_LINE)

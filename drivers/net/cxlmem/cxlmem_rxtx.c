@@ -5,9 +5,9 @@
  * One body per direction, instantiated twice (coherence=hw and
  * coherence=flush) with a compile-time constant, so the loop that runs has
  * no mode test. The fast path takes single-slot frames without offloads;
- * every other frame goes through cxlmem_frame.c. The ordering rules they
- * enforce are stated in cxlmem_layout.h; each rule is repeated at the line
- * that implements it.
+ * every other frame goes through cxlmem_tx_frame.c or cxlmem_rx_frame.c.
+ * The ordering rules they enforce are stated in cxlmem_layout.h; each rule
+ * is repeated at the line that implements it.
  */
 #include <errno.h>
 #include <stdint.h>
