@@ -20,6 +20,7 @@
  *                      return, and the state that outlives a queue
  *   cxlmem_coherence.c the CPU's cache-line instructions (coherence=flush)
  *   cxlmem_doorbell.c  Rx interrupt mode: doorbells between the two ends
+ *   cxlmem_stats.c     the port's counters: stats, xstats and their reset
  *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
 #ifndef CXLMEM_H
@@ -35,9 +36,13 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
+#include "cxlmem_compat.h"
 #include "cxlmem_layout.h"
 
 struct rte_eth_dev;
+struct rte_eth_stats;
+struct rte_eth_xstat;
+struct rte_eth_xstat_name;
 
 extern int cxlmem_logtype;
 #define CXLMEM_LOG(level, fmt, ...) \
@@ -152,7 +157,7 @@ struct cxlmem_ring {
 	uint8_t *bufs;                /**< ring_size buffers of buf_size bytes */
 };
 
-/** Counters of one queue; see eth_xstats_get() for their xstat names. */
+/** Counters of one queue; see eth_cxlmem_xstats_get() for their xstat names. */
 struct cxlmem_queue_stats {
 	uint64_t pkts;
 	uint64_t bytes;
@@ -512,6 +517,14 @@ void cxlmem_rx_intr_uninstall(struct rte_eth_dev *dev);
 int eth_cxlmem_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int eth_cxlmem_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 void cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool flush);
+
+/* cxlmem_stats.c */
+int eth_cxlmem_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+			  cxlmem_eth_queue_stats *qs);
+int eth_cxlmem_stats_reset(struct rte_eth_dev *dev);
+int eth_cxlmem_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+				unsigned int size);
+int eth_cxlmem_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n);
 
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);
