@@ -41,13 +41,19 @@ cflags=(-g -O1 -fno-omit-frame-pointer
         -D_GNU_SOURCE= -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API)
 
 # The DPDK API probes of meson.build (see drivers/net/cxlmem/cxlmem_compat.h):
-# meson's test passes their flags; by hand, the same probe runs here.
+# meson's test passes their flags; by hand, the same probes run here.
+# dpdk_compiles CODE: does CODE compile against the installed DPDK?
+dpdk_compiles() {
+    # shellcheck disable=SC2046
+    printf '%b' "$1" | "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null
+}
 if [[ -z "${CXLMEM_COMPAT_CFLAGS+set}" ]]; then
     CXLMEM_COMPAT_CFLAGS=""
-    # shellcheck disable=SC2046
-    if printf '#include <rte_ethdev.h>\nint probe = sizeof(((struct rte_eth_stats *)0)->q_ipackets);\n' |
-            "$CLANG" -x c -fsyntax-only $(pkg-config --cflags libdpdk) - 2>/dev/null; then
-        CXLMEM_COMPAT_CFLAGS="-DCXLMEM_HAVE_ETH_STATS_QUEUE_FIELDS"
+    if dpdk_compiles '#include <rte_ethdev.h>\nint probe = sizeof(((struct rte_eth_stats *)0)->q_ipackets);\n'; then
+        CXLMEM_COMPAT_CFLAGS+=" -DCXLMEM_HAVE_ETH_STATS_QUEUE_FIELDS"
+    fi
+    if dpdk_compiles '#include <rte_stdatomic.h>\n'; then
+        CXLMEM_COMPAT_CFLAGS+=" -DCXLMEM_HAVE_RTE_STDATOMIC"
     fi
 fi
 

@@ -312,21 +312,21 @@ struct cxlmem_queue {
 static inline void
 cxlmem_post_begin(struct cxlmem_queue *q)
 {
-	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&q->post.seq, q->post.seq + 1, rte_memory_order_relaxed);
 	/* The odd count before any field store: a reader that sees a new
 	 * field also sees the count move (and drops its copy). */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rte_atomic_thread_fence(rte_memory_order_release);
 }
 
 /** Set field f of q's post to v, between cxlmem_post_begin() and _end(). */
-#define CXLMEM_POST(q, f, v) __atomic_store_n(&(q)->post.f, (v), __ATOMIC_RELAXED)
+#define CXLMEM_POST(q, f, v) rte_atomic_store_explicit(&(q)->post.f, (v), rte_memory_order_relaxed)
 
 static inline void
 cxlmem_post_end(struct cxlmem_queue *q)
 {
 	/* Release: the fields before the even count; pairs with the acquire
 	 * load of seq in cxlmem_queue_sync(). */
-	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&q->post.seq, q->post.seq + 1, rte_memory_order_release);
 }
 
 /** cxlmem_queue.offloads of an RX queue: what the application enabled. */

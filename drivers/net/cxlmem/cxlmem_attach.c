@@ -98,7 +98,7 @@ sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 	struct cxlmem_ctrl *host = cxlmem_win_ctrl(w, CXLMEM_ROLE_HOST);
 	uint32_t host_epoch = host->epoch;
 
-	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&sb->magic, 0, rte_memory_order_release);
 	memset(host, 0, sizeof(*host));
 	host->epoch = host_epoch;
 	sb->version = CXLMEM_LAYOUT_VERSION;
@@ -115,7 +115,7 @@ sb_format(struct pmd_internals *pi, struct cxlmem_window *w)
 	cxlmem_line_publish(pi, sb);
 	/* Release: the geometry before the magic; pairs with the acquire
 	 * fence of cxlmem_line_read() in settle_geometry() and link_check(). */
-	__atomic_store_n(&sb->magic, CXLMEM_MAGIC, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&sb->magic, CXLMEM_MAGIC, rte_memory_order_release);
 	cxlmem_line_publish(pi, sb);
 	CXLMEM_LOG(INFO, "formatted %s: queues=%u rsize=%u bsize=%u", w->path,
 		   pi->run.nb_queues, pi->run.ring_size, pi->run.buf_size);
@@ -348,9 +348,9 @@ cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w)
 	my->version = CXLMEM_LAYOUT_VERSION;
 	my->flags = 0;
 	memset(my->reserved, 0, sizeof(my->reserved));
-	__atomic_store_n(&my->peer_epoch_ack, 0, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&my->peer_epoch_ack, 0, rte_memory_order_relaxed);
 	/* Release: the fields above before the state; pairs with the acquire
 	 * fence of the peer's cxlmem_line_read(). */
-	__atomic_store_n(&my->state, CXLMEM_STATE_ONLINE, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&my->state, CXLMEM_STATE_ONLINE, rte_memory_order_release);
 	cxlmem_line_publish(pi, my);
 }

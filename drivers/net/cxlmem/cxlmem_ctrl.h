@@ -47,7 +47,7 @@ cxlmem_line_read(const struct pmd_internals *pi, void *copy, const void *line)
 {
 	cxlmem_line_refresh(pi, line);
 	cxlmem_line_copy(copy, line);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	rte_atomic_thread_fence(rte_memory_order_acquire);
 }
 
 #endif /* CXLMEM_CTRL_H */

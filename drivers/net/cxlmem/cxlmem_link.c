@@ -66,9 +66,9 @@ apply_frame_limits(struct rte_eth_dev *dev)
 		/* Single aligned 32-bit stores: a burst sees the old or the new
 		 * limit, both of them limits this end accepted. */
 		if (rq != NULL)
-			__atomic_store_n(&rq->max_frame, ours, __ATOMIC_RELAXED);
+			rte_atomic_store_explicit(&rq->max_frame, ours, rte_memory_order_relaxed);
 		if (tq != NULL)
-			__atomic_store_n(&tq->max_frame, tx, __ATOMIC_RELAXED);
+			rte_atomic_store_explicit(&tq->max_frame, tx, rte_memory_order_relaxed);
 	}
 }
 
@@ -134,13 +134,16 @@ publish_rx(struct rte_eth_dev *dev)
 		n += pi->rxq[q] != NULL;
 	my->nb_queues = n;
 	my->mtu = dev->data->mtu;
-	__atomic_store_n(&my->max_rx_frame, cxlmem_frame_len(dev->data->mtu), __ATOMIC_RELAXED);
-	__atomic_store_n(&my->rx_offloads, rx_offloads_published(dev), __ATOMIC_RELAXED);
-	__atomic_store_n(&my->max_gso_frame, cxlmem_rx_max_gso(dev), __ATOMIC_RELAXED);
-	__atomic_store_n(&my->rx_queue_mask, rx_queue_mask(dev), __ATOMIC_RELAXED);
-	__atomic_store_n(&my->flags, (pi->rx_intr ? CXLMEM_CTRL_F_RX_INTR : 0) |
-			 (proc_priv(dev)->db.tx_fd >= 0 ? CXLMEM_CTRL_F_DOORBELL : 0),
-			 __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&my->max_rx_frame, cxlmem_frame_len(dev->data->mtu),
+				  rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&my->rx_offloads, rx_offloads_published(dev),
+				  rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&my->max_gso_frame, cxlmem_rx_max_gso(dev),
+				  rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&my->rx_queue_mask, rx_queue_mask(dev), rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&my->flags, (pi->rx_intr ? CXLMEM_CTRL_F_RX_INTR : 0) |
+				  (proc_priv(dev)->db.tx_fd >= 0 ? CXLMEM_CTRL_F_DOORBELL : 0),
+				  rte_memory_order_relaxed);
 	cxlmem_line_publish(pi, my);
 	apply_frame_limits(dev);
 }
@@ -256,7 +259,7 @@ resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
 			cxlmem_line_refresh(pi, r->prod);
 			/* Acquire: pairs with the sender's store-release of prod
 			 * in tx_burst(); what lies below prod is a whole frame. */
-			prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
+			prod = rte_atomic_load_explicit(r->prod, rte_memory_order_acquire);
 			cxlmem_post_begin(q);
 			CXLMEM_POST(q, drop_to, prod);
 			/* Accept only frames tagged for this life of ours. */
@@ -278,7 +281,7 @@ resync_with_peer(struct rte_eth_dev *dev, uint32_t peer_epoch)
 	pi->synced_peer_epoch = peer_epoch;
 	/* Release: the prod loads above before the acknowledgement; pairs
 	 * with the acquire fence of the peer's cxlmem_line_read() in link_check(). */
-	__atomic_store_n(&my->peer_epoch_ack, peer_epoch, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&my->peer_epoch_ack, peer_epoch, rte_memory_order_release);
 	cxlmem_line_publish(pi, my);
 }
 
@@ -364,9 +367,9 @@ peer_progress(const struct rte_eth_dev *dev)
 			break;
 		cxlmem_line_refresh(pi, rx->prod);
 		cxlmem_line_refresh(pi, tx->cons);
-		sig = sig * 31 + __atomic_load_n(rx->prod, __ATOMIC_RELAXED);
-		sig = sig * 31 + __atomic_load_n(tx->cons, __ATOMIC_RELAXED);
-		sig = sig * 31 + __atomic_load_n(tx->intr_arm, __ATOMIC_RELAXED);
+		sig = sig * 31 + rte_atomic_load_explicit(rx->prod, rte_memory_order_relaxed);
+		sig = sig * 31 + rte_atomic_load_explicit(tx->cons, rte_memory_order_relaxed);
+		sig = sig * 31 + rte_atomic_load_explicit(tx->intr_arm, rte_memory_order_relaxed);
 	}
 	return sig;
 }
@@ -394,7 +397,7 @@ link_check(struct rte_eth_dev *dev)
 	bool changed = false;
 	uint64_t gap, progress;
 
-	__atomic_store_n(&my->heartbeat, my->heartbeat + 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&my->heartbeat, my->heartbeat + 1, rte_memory_order_release);
 	cxlmem_line_publish(pi, my);
 
 	if (!pi->started)
@@ -501,17 +504,17 @@ cxlmem_ctrl_start(struct rte_eth_dev *dev)
 	rte_eal_alarm_cancel(cxlmem_tick, dev);
 	rte_spinlock_lock(&pi->ctrl_lock);
 	/* Our own line: read once, only to count on from it. */
-	epoch = __atomic_load_n(&my->epoch, __ATOMIC_RELAXED);
+	epoch = rte_atomic_load_explicit(&my->epoch, rte_memory_order_relaxed);
 	pi->my_epoch = epoch + 1 != 0 ? epoch + 1 : 1;
 	pi->synced_peer_epoch = 0;
 	pi->peer_seen = false;
 	pi->started = true;
 	publish_rx(dev);
-	__atomic_store_n(&my->peer_epoch_ack, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&my->epoch, pi->my_epoch, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&my->peer_epoch_ack, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&my->epoch, pi->my_epoch, rte_memory_order_relaxed);
 	/* Release: epoch, ack and receive queues before RUNNING; pairs with
 	 * the acquire fence of the peer's cxlmem_line_read() in link_check(). */
-	__atomic_store_n(&my->state, CXLMEM_STATE_RUNNING, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&my->state, CXLMEM_STATE_RUNNING, rte_memory_order_release);
 	cxlmem_line_publish(pi, my);
 	rte_spinlock_unlock(&pi->ctrl_lock);
 	cxlmem_tick(dev);
@@ -532,7 +535,7 @@ cxlmem_ctrl_stop(struct rte_eth_dev *dev)
 	rte_eal_alarm_cancel(cxlmem_tick, dev);
 	rte_spinlock_lock(&pi->ctrl_lock);
 	pi->started = false;
-	__atomic_store_n(&my->state, CXLMEM_STATE_ONLINE, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&my->state, CXLMEM_STATE_ONLINE, rte_memory_order_release);
 	publish_rx(dev);
 	changed = set_link(dev, false);
 	for (i = 0; i < CXLMEM_MAX_QUEUES; i++)
@@ -563,8 +566,9 @@ cxlmem_ctrl_close(struct rte_eth_dev *dev)
 	{
 		struct cxlmem_ctrl *my = cxlmem_win_ctrl(&pp->win, pi->params.role);
 
-		__atomic_store_n(&my->rx_queue_mask, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&my->state, CXLMEM_STATE_OFFLINE, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&my->rx_queue_mask, 0, rte_memory_order_relaxed);
+		rte_atomic_store_explicit(&my->state, CXLMEM_STATE_OFFLINE,
+					  rte_memory_order_release);
 		cxlmem_line_publish(pi, my);
 	}
 	rte_spinlock_unlock(&pi->ctrl_lock);

@@ -29,15 +29,15 @@ static __rte_always_inline void
 cxlmem_desc_store(struct cxlmem_desc *d, uint32_t len, uint16_t flags, uint16_t tag)
 {
 	/* One aligned 8-byte store: the reader never sees half a descriptor. */
-	__atomic_store_n((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32) |
-			 ((uint64_t)tag << 48), __ATOMIC_RELAXED);
+	rte_atomic_store_explicit((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32) |
+				  ((uint64_t)tag << 48), rte_memory_order_relaxed);
 }
 
 static __rte_always_inline uint64_t
 cxlmem_desc_load(const struct cxlmem_desc *d)
 {
 	/* Read once; every check is made on this local copy. */
-	return __atomic_load_n((const uint64_t *)d, __ATOMIC_RELAXED);
+	return rte_atomic_load_explicit((const uint64_t *)d, rte_memory_order_relaxed);
 }
 
 /* The 8 bytes of an mbuf from its rearm_data marker on (data_off, refcnt,

@@ -26,7 +26,7 @@ stats_load(struct cxlmem_queue_stats *dst, const struct cxlmem_queue_stats *src)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
-		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+		d[i] = rte_atomic_load_explicit(&s[i], rte_memory_order_relaxed);
 }
 
 /* The queue's counters since the last reset: st - base. */

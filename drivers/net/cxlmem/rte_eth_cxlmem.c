@@ -287,7 +287,8 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->max_gso = cxlmem_rx_max_gso(dev);
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */
-	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
+	q->head = rte_atomic_load_explicit(proc_priv(dev)->rings[qid][dir].cons,
+					   rte_memory_order_relaxed);
 	if (pi->params.rx_zerocopy && cxlmem_zc_setup(pi, q, nb_desc, (int)socket) != 0) {
 		rte_free(q);
 		return -ENOMEM;
@@ -319,7 +320,8 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	 * only queue-level ones in conf (rte_eth_tx_queue_setup()). */
 	q->fast_free = ((dev->data->dev_conf.txmode.offloads | conf->offloads) &
 			RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
-	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].prod, __ATOMIC_RELAXED);
+	q->head = rte_atomic_load_explicit(proc_priv(dev)->rings[qid][dir].prod,
+					   rte_memory_order_relaxed);
 	/* Assume full: the first burst reads the receiver's cons. */
 	q->peer_cons = q->head - q->ring_size;
 	rte_spinlock_lock(&pi->ctrl_lock);
