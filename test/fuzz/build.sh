@@ -55,6 +55,9 @@ if [[ -z "${CXLMEM_COMPAT_CFLAGS+set}" ]]; then
     if dpdk_compiles '#include <rte_stdatomic.h>\n'; then
         CXLMEM_COMPAT_CFLAGS+=" -DCXLMEM_HAVE_RTE_STDATOMIC"
     fi
+    if dpdk_compiles '#include <rte_log.h>\n#ifndef RTE_LOG_LINE_PREFIX\n#error no RTE_LOG_LINE_PREFIX\n#endif\n'; then
+        CXLMEM_COMPAT_CFLAGS+=" -DCXLMEM_HAVE_RTE_LOG_LINE_PREFIX"
+    fi
 fi
 
 build_window() {

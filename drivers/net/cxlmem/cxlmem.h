@@ -45,8 +45,10 @@ struct rte_eth_xstat;
 struct rte_eth_xstat_name;
 
 extern int cxlmem_logtype;
-#define CXLMEM_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, cxlmem_logtype, "%s(): " fmt "\n", __func__, ##__VA_ARGS__)
+#define RTE_LOGTYPE_NET_CXLMEM cxlmem_logtype
+/** One log line, "NET_CXLMEM: function(): message"; fmt has no newline. */
+#define CXLMEM_LOG(level, ...) \
+	RTE_LOG_LINE_PREFIX(level, NET_CXLMEM, "%s(): ", __func__, __VA_ARGS__)
 
 /** Heartbeat and link-check period, microseconds. */
 #define CXLMEM_TICK_US 10000u

@@ -19,11 +19,14 @@
  *       per-queue arrays (up to 25.07); from 25.11 they are in struct
  *       eth_queue_stats, the third argument of the stats_get callback.
  *   CXLMEM_HAVE_RTE_STDATOMIC  rte_stdatomic.h is there (23.11 on).
+ *   CXLMEM_HAVE_RTE_LOG_LINE_PREFIX  rte_log.h defines RTE_LOG_LINE_PREFIX
+ *       (24.03 on).
  */
 #ifndef CXLMEM_COMPAT_H
 #define CXLMEM_COMPAT_H
 
 #include <rte_common.h>
+#include <rte_log.h>
 
 /*
  * Atomics: since 23.11 DPDK's code calls rte_atomic_load_explicit(),
@@ -50,6 +53,19 @@
 #define rte_atomic_store_explicit(ptr, val, order) __atomic_store_n(ptr, val, order)
 #endif
 #include <rte_atomic.h>
+
+/*
+ * Logging: since 24.03 DPDK's drivers log with
+ *     RTE_LOG_LINE_PREFIX(level, type, prefix, prefix_arg, fmt, ...)
+ * which ends the line itself (and, with GCC, refuses a format that holds
+ * a newline). Older releases get it here for the one way the driver calls
+ * it (one prefix argument, then a literal format), with the same output:
+ * "TYPE: " prefix, message, newline.
+ */
+#ifndef CXLMEM_HAVE_RTE_LOG_LINE_PREFIX
+#define RTE_LOG_LINE_PREFIX(level, type, prefix, prefix_arg, fmt, ...) \
+	RTE_LOG(level, type, prefix fmt "\n", prefix_arg, ##__VA_ARGS__)
+#endif
 
 /*
  * Packed structures: 25.03 deprecated __rte_packed (25.11 warns on each use)
