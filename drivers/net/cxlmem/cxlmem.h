@@ -6,15 +6,21 @@
  * Files:
  *   cxlmem_devargs.c   devargs -> struct cxlmem_params (rte_kvargs)
  *   cxlmem_window.c    find, size, map and lock a window
- *   cxlmem_ctrl.c      control plane: superblock, role claim, heartbeat,
- *                      epochs and resync, what each end publishes
+ *   cxlmem_attach.c    taking a place in a window: superblock, geometry,
+ *                      role claim, ring addresses, going online
+ *   cxlmem_link.c      the link: heartbeat, epochs and resync, what each end
+ *                      publishes for the other (cxlmem_ctrl.h: the control
+ *                      line helpers both use)
  *   cxlmem_rxtx.c      burst functions (their fast paths)
- *   cxlmem_frame.c     frames the fast paths do not take: slot chains,
+ *   cxlmem_tx_frame.c  frames the TX fast path does not take: slot chains,
  *                      offload metadata, segmentation and checksums
+ *   cxlmem_rx_frame.c  frames the RX fast path does not take: chains,
+ *                      metadata checks, checksum completion and status
  *   cxlmem_zerocopy.c  zerocopy=rx: slots lent to the application, their
  *                      return, and the state that outlives a queue
  *   cxlmem_coherence.c the CPU's cache-line instructions (coherence=flush)
  *   cxlmem_doorbell.c  Rx interrupt mode: doorbells between the two ends
+ *   cxlmem_stats.c     the port's counters: stats, xstats and their reset
  *   rte_eth_cxlmem.c   ethdev ops, probe and remove
  */
 #ifndef CXLMEM_H
@@ -30,13 +36,19 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
+#include "cxlmem_compat.h"
 #include "cxlmem_layout.h"
 
 struct rte_eth_dev;
+struct rte_eth_stats;
+struct rte_eth_xstat;
+struct rte_eth_xstat_name;
 
 extern int cxlmem_logtype;
-#define CXLMEM_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, cxlmem_logtype, "%s(): " fmt "\n", __func__, ##__VA_ARGS__)
+#define RTE_LOGTYPE_NET_CXLMEM cxlmem_logtype
+/** One log line, "NET_CXLMEM: function(): message"; fmt has no newline. */
+#define CXLMEM_LOG(level, ...) \
+	RTE_LOG_LINE_PREFIX(level, NET_CXLMEM, "%s(): ", __func__, __VA_ARGS__)
 
 /** Heartbeat and link-check period, microseconds. */
 #define CXLMEM_TICK_US 10000u
@@ -147,7 +159,7 @@ struct cxlmem_ring {
 	uint8_t *bufs;                /**< ring_size buffers of buf_size bytes */
 };
 
-/** Counters of one queue; see eth_xstats_get() for their xstat names. */
+/** Counters of one queue; see eth_cxlmem_xstats_get() for their xstat names. */
 struct cxlmem_queue_stats {
 	uint64_t pkts;
 	uint64_t bytes;
@@ -302,21 +314,21 @@ struct cxlmem_queue {
 static inline void
 cxlmem_post_begin(struct cxlmem_queue *q)
 {
-	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&q->post.seq, q->post.seq + 1, rte_memory_order_relaxed);
 	/* The odd count before any field store: a reader that sees a new
 	 * field also sees the count move (and drops its copy). */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rte_atomic_thread_fence(rte_memory_order_release);
 }
 
 /** Set field f of q's post to v, between cxlmem_post_begin() and _end(). */
-#define CXLMEM_POST(q, f, v) __atomic_store_n(&(q)->post.f, (v), __ATOMIC_RELAXED)
+#define CXLMEM_POST(q, f, v) rte_atomic_store_explicit(&(q)->post.f, (v), rte_memory_order_relaxed)
 
 static inline void
 cxlmem_post_end(struct cxlmem_queue *q)
 {
 	/* Release: the fields before the even count; pairs with the acquire
 	 * load of seq in cxlmem_queue_sync(). */
-	__atomic_store_n(&q->post.seq, q->post.seq + 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&q->post.seq, q->post.seq + 1, rte_memory_order_release);
 }
 
 /** cxlmem_queue.offloads of an RX queue: what the application enabled. */
@@ -454,12 +466,14 @@ cxlmem_frame_len(uint32_t mtu)
 	return mtu + CXLMEM_L2_OVERHEAD;
 }
 
-/* cxlmem_ctrl.c */
+/* cxlmem_attach.c */
 int cxlmem_sb_check(const struct cxlmem_superblock *sb, uint64_t win_size,
 		    struct cxlmem_geometry *g);
 void cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g);
 int cxlmem_ctrl_attach(const char *name, struct pmd_internals *pi, struct cxlmem_window *w);
 void cxlmem_ctrl_online(struct pmd_internals *pi, struct cxlmem_window *w);
+
+/* cxlmem_link.c */
 void cxlmem_ctrl_start(struct rte_eth_dev *dev);
 void cxlmem_ctrl_stop(struct rte_eth_dev *dev);
 void cxlmem_ctrl_close(struct rte_eth_dev *dev);
@@ -473,7 +487,7 @@ uint32_t cxlmem_rx_queue_offloads(const struct rte_eth_dev *dev);
 uint32_t cxlmem_rx_max_gso(const struct rte_eth_dev *dev);
 void cxlmem_tick(void *arg);
 
-/* cxlmem_frame.c, cxlmem_zerocopy.c */
+/* cxlmem_tx_frame.c, cxlmem_rx_frame.c, cxlmem_zerocopy.c */
 int cxlmem_tx_frame(struct cxlmem_queue *q, const struct cxlmem_ring *r, struct rte_mbuf *m,
 		    uint32_t head, uint32_t free_slots, uint32_t max_frame, bool flush,
 		    uint32_t *frames, uint64_t *bytes);
@@ -505,6 +519,14 @@ void cxlmem_rx_intr_uninstall(struct rte_eth_dev *dev);
 int eth_cxlmem_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int eth_cxlmem_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 void cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool flush);
+
+/* cxlmem_stats.c */
+int eth_cxlmem_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+			  cxlmem_eth_queue_stats *qs);
+int eth_cxlmem_stats_reset(struct rte_eth_dev *dev);
+int eth_cxlmem_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+				unsigned int size);
+int eth_cxlmem_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n);
 
 /* cxlmem_rxtx.c */
 uint16_t eth_cxlmem_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb_bufs);

@@ -153,7 +153,7 @@ cxlmem_doorbell_close(struct pmd_process_private *pp)
 static void
 arm_store(const struct pmd_internals *pi, struct cxlmem_queue *q, const struct cxlmem_ring *r)
 {
-	__atomic_store_n(r->intr_arm, q->intr_arm, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(r->intr_arm, q->intr_arm, rte_memory_order_relaxed);
 	if (pi->params.coherence == CXLMEM_COHERENCE_FLUSH)
 		cxlmem_wb_line(r->intr_arm);
 }
@@ -316,7 +316,7 @@ eth_cxlmem_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (!pi->rx_intr || q == NULL || pp == NULL || pp->db.rx_fd[qid] < 0)
 		return -ENOTSUP;
-	if (!__atomic_load_n(&pi->peer_rings, __ATOMIC_RELAXED))
+	if (!rte_atomic_load_explicit(&pi->peer_rings, rte_memory_order_relaxed))
 		return -EAGAIN;
 	r = &pp->rings[qid][q->dir];
 	q->intr_arm += (q->intr_arm & 1) ? 2 : 1; /* a new odd value: a new request */
@@ -324,17 +324,17 @@ eth_cxlmem_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	/* Full fence (Dekker, with cxlmem_doorbell_ring()): our request is
 	 * visible before we load prod. Either the sender's load after its
 	 * prod store sees the request and rings, or our load sees its prod. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rte_atomic_thread_fence(rte_memory_order_seq_cst);
 	if (pi->params.coherence == CXLMEM_COHERENCE_FLUSH) {
 		cxlmem_mfence(); /* the write-back of arm_store() is done */
 		cxlmem_inv_line(r->prod);
 		cxlmem_mfence();
 	}
-	prod = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
+	prod = rte_atomic_load_explicit(r->prod, rte_memory_order_relaxed);
 	/* Only frames a burst would take: while the queue is off (link down,
 	 * a backlog of a dead peer's waiting for the resync that drops it)
 	 * a self-ring would wake the caller again and again for nothing. */
-	if (prod != q->head && __atomic_load_n(&q->enabled, __ATOMIC_RELAXED))
+	if (prod != q->head && rte_atomic_load_explicit(&q->enabled, rte_memory_order_relaxed))
 		self_ring(pp, qid, q->intr_arm);
 	return 0;
 }
@@ -377,14 +377,14 @@ cxlmem_doorbell_ring(struct cxlmem_queue *q, const struct cxlmem_ring *r, bool f
 	/* Full fence (Dekker, with eth_cxlmem_rx_intr_enable()): our store
 	 * of prod (and, coherence=flush, its write-back) before the load of
 	 * the receiver's request. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rte_atomic_thread_fence(rte_memory_order_seq_cst);
 	if (flush) {
 		cxlmem_inv_line(r->intr_arm);
 		cxlmem_mfence();
 	}
 	/* Untrusted, and only compared: a peer writing nonsense here costs us
 	 * a datagram per burst at most. */
-	arm = __atomic_load_n(r->intr_arm, __ATOMIC_RELAXED);
+	arm = rte_atomic_load_explicit(r->intr_arm, rte_memory_order_relaxed);
 	if (!(arm & 1) || arm == q->rung)
 		return;
 	q->rung = arm;

@@ -55,7 +55,7 @@
  * to the receiver's current epoch), so a peer that
  * rewrites a descriptor under our feet costs packets, never memory safety.
  *
- * Link protocol (cxlmem_ctrl.c): each side bumps ctrl.epoch when it
+ * Link protocol (cxlmem_link.c): each side bumps ctrl.epoch when it
  * starts a life, bumps ctrl.heartbeat every tick, and, after discarding the
  * backlog of its receive rings (cons := prod), publishes ctrl.peer_epoch_ack
  * = the peer's epoch.  The link is up when the peer's heartbeat advances

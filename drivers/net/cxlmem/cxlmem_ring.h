@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cxlmem_ring.h - inline helpers of the data path, shared by the burst
- * fast paths (cxlmem_rxtx.c) and the frame slow paths (cxlmem_frame.c).
+ * fast paths (cxlmem_rxtx.c) and the frame slow paths (cxlmem_tx_frame.c,
+ * cxlmem_rx_frame.c).
  */
 #ifndef CXLMEM_RING_H
 #define CXLMEM_RING_H
@@ -12,6 +13,9 @@
 #include <rte_common.h>
 
 #include "cxlmem.h"
+
+/** Bytes of offload metadata before a frame that carries it (CXLMEM_DESC_F_META). */
+#define CXLMEM_META_LEN sizeof(struct cxlmem_offload)
 
 /** Window traffic accounting, in bytes, at line granularity. */
 #define CXLMEM_LINES(n) RTE_ALIGN_CEIL((uint64_t)(n), CXLMEM_LINE)
@@ -25,15 +29,15 @@ static __rte_always_inline void
 cxlmem_desc_store(struct cxlmem_desc *d, uint32_t len, uint16_t flags, uint16_t tag)
 {
 	/* One aligned 8-byte store: the reader never sees half a descriptor. */
-	__atomic_store_n((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32) |
-			 ((uint64_t)tag << 48), __ATOMIC_RELAXED);
+	rte_atomic_store_explicit((uint64_t *)d, (uint64_t)len | ((uint64_t)flags << 32) |
+				  ((uint64_t)tag << 48), rte_memory_order_relaxed);
 }
 
 static __rte_always_inline uint64_t
 cxlmem_desc_load(const struct cxlmem_desc *d)
 {
 	/* Read once; every check is made on this local copy. */
-	return __atomic_load_n((const uint64_t *)d, __ATOMIC_RELAXED);
+	return rte_atomic_load_explicit((const uint64_t *)d, rte_memory_order_relaxed);
 }
 
 /* The 8 bytes of an mbuf from its rearm_data marker on (data_off, refcnt,

@@ -5,9 +5,9 @@
  * One body per direction, instantiated twice (coherence=hw and
  * coherence=flush) with a compile-time constant, so the loop that runs has
  * no mode test. The fast path takes single-slot frames without offloads;
- * every other frame goes through cxlmem_frame.c. The ordering rules they
- * enforce are stated in cxlmem_layout.h; each rule is repeated at the line
- * that implements it.
+ * every other frame goes through cxlmem_tx_frame.c or cxlmem_rx_frame.c.
+ * The ordering rules they enforce are stated in cxlmem_layout.h; each rule
+ * is repeated at the line that implements it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -45,18 +45,18 @@ queue_apply(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t seq, c
 
 	if (seq & 1)
 		return; /* being written */
-	p.resyncs = __atomic_load_n(&q->post.resyncs, __ATOMIC_RELAXED);
-	p.drop_to = __atomic_load_n(&q->post.drop_to, __ATOMIC_RELAXED);
-	p.epoch_tag = __atomic_load_n(&q->post.epoch_tag, __ATOMIC_RELAXED);
-	p.enabled = __atomic_load_n(&q->post.enabled, __ATOMIC_RELAXED);
-	p.peer_polls = __atomic_load_n(&q->post.peer_polls, __ATOMIC_RELAXED);
-	p.peer_sleeps = __atomic_load_n(&q->post.peer_sleeps, __ATOMIC_RELAXED);
-	p.offloads = __atomic_load_n(&q->post.offloads, __ATOMIC_RELAXED);
-	p.max_gso = __atomic_load_n(&q->post.max_gso, __ATOMIC_RELAXED);
+	p.resyncs = rte_atomic_load_explicit(&q->post.resyncs, rte_memory_order_relaxed);
+	p.drop_to = rte_atomic_load_explicit(&q->post.drop_to, rte_memory_order_relaxed);
+	p.epoch_tag = rte_atomic_load_explicit(&q->post.epoch_tag, rte_memory_order_relaxed);
+	p.enabled = rte_atomic_load_explicit(&q->post.enabled, rte_memory_order_relaxed);
+	p.peer_polls = rte_atomic_load_explicit(&q->post.peer_polls, rte_memory_order_relaxed);
+	p.peer_sleeps = rte_atomic_load_explicit(&q->post.peer_sleeps, rte_memory_order_relaxed);
+	p.offloads = rte_atomic_load_explicit(&q->post.offloads, rte_memory_order_relaxed);
+	p.max_gso = rte_atomic_load_explicit(&q->post.max_gso, rte_memory_order_relaxed);
 	/* Acquire fence: the field loads above before the second load of the
 	 * count (the sequence-count read side). */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&q->post.seq, __ATOMIC_RELAXED) != seq)
+	rte_atomic_thread_fence(rte_memory_order_acquire);
+	if (rte_atomic_load_explicit(&q->post.seq, rte_memory_order_relaxed) != seq)
 		return;
 
 	if (p.resyncs != q->resyncs_seen) {
@@ -76,7 +76,7 @@ queue_apply(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t seq, c
 			cons = q->zc != NULL ? cxlmem_zc_reclaim(q->zc, q->head, q->mask) : q->head;
 			/* Release: pairs with the acquire of cons in the
 			 * sender's tx_refresh(). */
-			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(r->cons, cons, rte_memory_order_release);
 			if (flush)
 				cxlmem_wb_line(r->cons);
 			q->st.win_written += CXLMEM_LINE;
@@ -100,7 +100,7 @@ static __rte_always_inline bool
 queue_sync(struct cxlmem_queue *q, const struct cxlmem_ring *r, const bool flush)
 {
 	/* Acquire: pairs with the store-release of cxlmem_post_end(). */
-	const uint32_t seq = __atomic_load_n(&q->post.seq, __ATOMIC_ACQUIRE);
+	const uint32_t seq = rte_atomic_load_explicit(&q->post.seq, rte_memory_order_acquire);
 
 	if (unlikely(seq != q->post_seen))
 		queue_apply(q, r, seq, flush);
@@ -134,7 +134,7 @@ tx_refresh(struct cxlmem_queue *q, const struct cxlmem_ring *r, uint32_t head, c
 	/* Acquire: pairs with the store-release of cons in rx_burst() (and
 	 * in resync_with_peer()): the receiver finished reading the slots
 	 * below cons before it published cons, so we may overwrite them. */
-	c = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
+	c = rte_atomic_load_explicit(r->cons, rte_memory_order_acquire);
 	/* Untrusted: cons only moves forward, and not past prod: it must lie
 	 * in [peer_cons, prod], prod being what we last published (q->head),
 	 * not the slots this burst has filled since. A receiver cannot have
@@ -176,7 +176,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	/* One limit for every path: frames above our MTU's or the peer's
 	 * largest frame are refused. The fast path takes single-segment
 	 * frames that fit one slot and that limit. */
-	max_frame = __atomic_load_n(&q->max_frame, __ATOMIC_RELAXED);
+	max_frame = rte_atomic_load_explicit(&q->max_frame, rte_memory_order_relaxed);
 	one_slot = RTE_MIN(q->buf_size, max_frame);
 
 	head = q->head;
@@ -278,7 +278,7 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 		}
 		/* Release: payload and descriptors before prod; pairs with the
 		 * acquire load of prod in rx_burst() (and resync_with_peer()). */
-		__atomic_store_n(r->prod, head, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(r->prod, head, rte_memory_order_release);
 		if (flush)
 			cxlmem_wb_line(r->prod);
 		q->head = head;
@@ -333,7 +333,7 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	/* One limit for every path: frames above the configured MTU are
 	 * dropped. The fast path takes single-slot frames within it that fit
 	 * one mbuf. */
-	max_frame = __atomic_load_n(&q->max_frame, __ATOMIC_RELAXED);
+	max_frame = rte_atomic_load_explicit(&q->max_frame, rte_memory_order_relaxed);
 	one_slot = RTE_MIN(RTE_MIN(q->buf_size, max_frame), (uint32_t)q->mbuf_room);
 
 	cons = q->head;
@@ -350,7 +350,7 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	/* Acquire: pairs with the store-release of prod in tx_burst(): the
 	 * descriptors and payload below prod are complete. The only remote
 	 * index read of an RX burst. */
-	prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
+	prod = rte_atomic_load_explicit(r->prod, rte_memory_order_acquire);
 	avail = prod - cons;
 	if (avail == 0)
 		goto publish;
@@ -472,7 +472,7 @@ publish:
 			/* Release: pairs with the acquire load of cons in
 			 * tx_refresh(); the slots below are copied out or
 			 * returned by the application (the callback's release). */
-			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(r->cons, cons, rte_memory_order_release);
 			if (flush)
 				cxlmem_wb_line(r->cons);
 			q->st.win_written += CXLMEM_LINE;
@@ -481,7 +481,7 @@ publish:
 		/* Release: our copies out of the slots are done before the
 		 * sender may reuse them; pairs with the acquire load of cons in
 		 * tx_refresh(). */
-		__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(r->cons, cons, rte_memory_order_release);
 		if (flush)
 			cxlmem_wb_line(r->cons);
 		q->head = cons;

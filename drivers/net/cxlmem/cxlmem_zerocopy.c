@@ -55,7 +55,7 @@ zc_free_cb(void *addr, void *opaque)
 	/* Release: the application's use of the slot happens before the
 	 * receiver sees it returned; pairs with the acquire load in
 	 * cxlmem_zc_reclaim(). */
-	__atomic_store_n(&s->returned, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&s->returned, 1, rte_memory_order_release);
 }
 
 /**
@@ -104,7 +104,8 @@ cxlmem_zc_held(const struct cxlmem_zc *zc)
 	uint32_t i, n = 0;
 
 	for (i = 0; i < zc->size; i++)
-		n += zc->slot[i].lent && !__atomic_load_n(&zc->slot[i].returned, __ATOMIC_ACQUIRE);
+		n += zc->slot[i].lent &&
+		     !rte_atomic_load_explicit(&zc->slot[i].returned, rte_memory_order_acquire);
 	return n;
 }
 
@@ -122,7 +123,7 @@ cxlmem_zc_reclaim(struct cxlmem_zc *zc, uint32_t head, uint32_t mask)
 		struct cxlmem_zc_slot *s = &zc->slot[tail & mask];
 
 		if (s->lent) {
-			if (!__atomic_load_n(&s->returned, __ATOMIC_ACQUIRE))
+			if (!rte_atomic_load_explicit(&s->returned, rte_memory_order_acquire))
 				break;
 			s->returned = 0;
 			s->lent = 0;

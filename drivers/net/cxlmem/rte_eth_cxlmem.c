@@ -6,8 +6,10 @@
  * operating system. Each end is an ordinary ethdev; what one end's
  * rte_eth_tx_burst() writes into the window comes out of the other end's
  * rte_eth_rx_burst(). The wire format is cxlmem_layout.h; this file holds
- * the ethdev ops and probe/remove; the control plane is cxlmem_ctrl.c, the
- * burst functions cxlmem_rxtx.c, the devargs cxlmem_devargs.c.
+ * the ethdev ops and probe/remove; the control plane is cxlmem_attach.c
+ * (superblock, role claim) and cxlmem_link.c (the link), the burst
+ * functions cxlmem_rxtx.c, the counters cxlmem_stats.c, the devargs
+ * cxlmem_devargs.c.
  *
  * Multi-process: a secondary process maps the window itself at probe (its
  * own pmd_process_private, its own ring addresses) and may run bursts on
@@ -285,7 +287,8 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->max_gso = cxlmem_rx_max_gso(dev);
 	/* Our own index from a previous life; the next resync moves it, and
 	 * only that resync (at the next peer epoch) enables the queue. */
-	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].cons, __ATOMIC_RELAXED);
+	q->head = rte_atomic_load_explicit(proc_priv(dev)->rings[qid][dir].cons,
+					   rte_memory_order_relaxed);
 	if (pi->params.rx_zerocopy && cxlmem_zc_setup(pi, q, nb_desc, (int)socket) != 0) {
 		rte_free(q);
 		return -ENOMEM;
@@ -317,7 +320,8 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	 * only queue-level ones in conf (rte_eth_tx_queue_setup()). */
 	q->fast_free = ((dev->data->dev_conf.txmode.offloads | conf->offloads) &
 			RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0;
-	q->head = __atomic_load_n(proc_priv(dev)->rings[qid][dir].prod, __ATOMIC_RELAXED);
+	q->head = rte_atomic_load_explicit(proc_priv(dev)->rings[qid][dir].prod,
+					   rte_memory_order_relaxed);
 	/* Assume full: the first burst reads the receiver's cons. */
 	q->peer_cons = q->head - q->ring_size;
 	rte_spinlock_lock(&pi->ctrl_lock);
@@ -334,194 +338,7 @@ eth_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	return 0;
 }
 
-/* Read a queue's counters (written by another lcore) field by field, each
- * with one single-copy atomic load. */
-static void
-stats_load(struct cxlmem_queue_stats *dst, const struct cxlmem_queue_stats *src)
-{
-	const uint64_t *s = (const uint64_t *)src;
-	uint64_t *d = (uint64_t *)dst;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
-		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
-}
-
-/* The queue's counters since the last reset: st - base. */
-static void
-queue_stats(const struct cxlmem_queue *q, struct cxlmem_queue_stats *out)
-{
-	const uint64_t *b = (const uint64_t *)&q->base;
-	uint64_t *o = (uint64_t *)out;
-	unsigned int i;
-
-	stats_load(out, &q->st);
-	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		o[i] -= b[i];
-}
-
-static int
-eth_stats_fill(struct rte_eth_dev *dev, struct rte_eth_stats *st, cxlmem_eth_queue_stats *qs)
-{
-	struct pmd_internals *pi = dev->data->dev_private;
-	struct cxlmem_queue_stats s;
-	uint32_t i;
-
-	for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
-		const struct cxlmem_queue *rq = pi->rxq[i], *tq = pi->txq[i];
-
-		if (rq != NULL) {
-			queue_stats(rq, &s);
-			st->ipackets += s.pkts;
-			st->ibytes += s.bytes;
-			st->ierrors += s.errors + s.too_long + s.bad_offload + s.stale;
-			st->rx_nombuf += s.nombuf;
-			if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				qs->q_ipackets[i] = s.pkts;
-				qs->q_ibytes[i] = s.bytes;
-				qs->q_errors[i] = s.errors + s.too_long + s.bad_offload + s.stale;
-			}
-		}
-		if (tq != NULL) {
-			queue_stats(tq, &s);
-			st->opackets += s.pkts;
-			st->obytes += s.bytes;
-			st->oerrors += s.errors + s.too_long + s.peer_idle + s.bad_offload;
-			if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				qs->q_opackets[i] = s.pkts;
-				qs->q_obytes[i] = s.bytes;
-			}
-		}
-	}
-	return 0;
-}
-CXLMEM_ETH_STATS_GET_OP(eth_stats_get, eth_stats_fill)
-
-/*
- * Reset by snapshot, as other PMDs do: the lcore that owns a queue's
- * counters keeps counting; we only record where zero now is. So a reset
- * never loses or undoes an update the lcore is making.
- */
-static int
-eth_stats_reset(struct rte_eth_dev *dev)
-{
-	struct pmd_internals *pi = dev->data->dev_private;
-	uint32_t i;
-
-	for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
-		if (pi->rxq[i] != NULL)
-			stats_load(&pi->rxq[i]->base, &pi->rxq[i]->st);
-		if (pi->txq[i] != NULL)
-			stats_load(&pi->txq[i]->base, &pi->txq[i]->st);
-	}
-	pi->base_peer_restarts = pi->peer_restarts;
-	pi->base_link_flaps = pi->link_flaps;
-	return 0;
-}
-
-/* Extended statistics, port totals. Names are stable API for tools. */
-enum {
-	XS_RING_FULL, XS_INVALID_DESC, XS_INVALID_INDEX, XS_RX_NOMBUF, XS_TX_REFUSED,
-	XS_PEER_RESTARTS, XS_LINK_FLAPS, XS_STALE_DROPPED, XS_WIN_WRITTEN, XS_WIN_READ,
-	XS_RX_TOO_LONG, XS_TX_TOO_LONG, XS_TX_PEER_IDLE, XS_COHERENCE_MISMATCH,
-	XS_RX_BAD_OFFLOAD, XS_TX_BAD_OFFLOAD, XS_TX_GSO_SEGMENTED, XS_TX_CSUM_DONE, XS_RX_CSUM_DONE,
-	XS_RX_ZC_FRAMES, XS_RX_ZC_COPIED, XS_RX_ZC_OUT, XS_TX_DOORBELLS, XS_TX_DOORBELLS_LOST,
-	XS_COUNT
-};
-static const char *const xstat_names[XS_COUNT] = {
-	[XS_RING_FULL] = "ring_full",
-	[XS_INVALID_DESC] = "invalid_desc",
-	[XS_INVALID_INDEX] = "invalid_index",
-	[XS_RX_NOMBUF] = "rx_nombuf",
-	[XS_TX_REFUSED] = "tx_refused",
-	[XS_PEER_RESTARTS] = "peer_restarts",
-	[XS_LINK_FLAPS] = "link_flaps",
-	[XS_STALE_DROPPED] = "rx_stale_dropped",
-	[XS_WIN_WRITTEN] = "window_bytes_written",
-	[XS_WIN_READ] = "window_bytes_read",
-	[XS_RX_TOO_LONG] = "rx_too_long",
-	[XS_TX_TOO_LONG] = "tx_too_long",
-	[XS_TX_PEER_IDLE] = "tx_peer_queue_idle",
-	[XS_COHERENCE_MISMATCH] = "coherence_mismatch",
-	[XS_RX_BAD_OFFLOAD] = "rx_bad_offload",
-	[XS_TX_BAD_OFFLOAD] = "tx_bad_offload",
-	[XS_TX_GSO_SEGMENTED] = "tx_gso_segmented",
-	[XS_TX_CSUM_DONE] = "tx_csum_completed",
-	[XS_RX_CSUM_DONE] = "rx_csum_completed",
-	[XS_RX_ZC_FRAMES] = "rx_zerocopy_frames",
-	[XS_RX_ZC_COPIED] = "rx_zerocopy_copied",
-	[XS_RX_ZC_OUT] = "rx_zerocopy_slots_out",
-	[XS_TX_DOORBELLS] = "tx_doorbells",
-	[XS_TX_DOORBELLS_LOST] = "tx_doorbells_lost",
-};
-
-static int
-eth_xstats_get_names(struct rte_eth_dev *dev __rte_unused, struct rte_eth_xstat_name *names,
-		     unsigned int size)
-{
-	unsigned int i;
-
-	if (names == NULL || size < XS_COUNT)
-		return XS_COUNT;
-	for (i = 0; i < XS_COUNT; i++)
-		snprintf(names[i].name, sizeof(names[i].name), "%s", xstat_names[i]);
-	return XS_COUNT;
-}
-
-static int
-eth_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
-{
-	struct pmd_internals *pi = dev->data->dev_private;
-	uint64_t v[XS_COUNT] = {0};
-	struct cxlmem_queue_stats s;
-	unsigned int i;
-
-	if (xs == NULL || n < XS_COUNT)
-		return XS_COUNT;
-	for (i = 0; i < CXLMEM_MAX_QUEUES; i++) {
-		if (pi->rxq[i] != NULL) {
-			queue_stats(pi->rxq[i], &s);
-			v[XS_INVALID_DESC] += s.errors;
-			v[XS_INVALID_INDEX] += s.bad_index;
-			v[XS_RX_NOMBUF] += s.nombuf;
-			v[XS_STALE_DROPPED] += s.stale;
-			v[XS_RX_TOO_LONG] += s.too_long;
-			v[XS_RX_BAD_OFFLOAD] += s.bad_offload;
-			v[XS_RX_CSUM_DONE] += s.csum_done;
-			v[XS_RX_ZC_FRAMES] += s.zc_frames;
-			v[XS_RX_ZC_COPIED] += s.zc_copied;
-			if (pi->rxq[i]->zc != NULL)
-				v[XS_RX_ZC_OUT] += cxlmem_zc_held(pi->rxq[i]->zc);
-			v[XS_WIN_WRITTEN] += s.win_written;
-			v[XS_WIN_READ] += s.win_read;
-		}
-		if (pi->txq[i] != NULL) {
-			queue_stats(pi->txq[i], &s);
-			v[XS_RING_FULL] += s.ring_full;
-			v[XS_INVALID_INDEX] += s.bad_index;
-			v[XS_TX_REFUSED] += s.errors;
-			v[XS_TX_TOO_LONG] += s.too_long;
-			v[XS_TX_PEER_IDLE] += s.peer_idle;
-			v[XS_TX_BAD_OFFLOAD] += s.bad_offload;
-			v[XS_TX_GSO_SEGMENTED] += s.gso_segmented;
-			v[XS_TX_CSUM_DONE] += s.csum_done;
-			v[XS_TX_DOORBELLS] += s.doorbells;
-			v[XS_TX_DOORBELLS_LOST] += s.doorbells_lost;
-			v[XS_WIN_WRITTEN] += s.win_written;
-			v[XS_WIN_READ] += s.win_read;
-		}
-	}
-	v[XS_PEER_RESTARTS] = pi->peer_restarts - pi->base_peer_restarts;
-	v[XS_LINK_FLAPS] = pi->link_flaps - pi->base_link_flaps;
-	/* A state, not a counter: the peer's coherence mode differs from ours
-	 * (known once the peer has been seen). */
-	v[XS_COHERENCE_MISMATCH] = pi->peer_seen && pi->peer_coherence != pi->params.coherence;
-	for (i = 0; i < XS_COUNT; i++) {
-		xs[i].id = i;
-		xs[i].value = v[i];
-	}
-	return XS_COUNT;
-}
+CXLMEM_ETH_STATS_GET_OP(eth_stats_get, eth_cxlmem_stats_fill)
 
 static int
 eth_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
@@ -607,10 +424,10 @@ static const struct eth_dev_ops ops = {
 	.rx_queue_release = eth_rx_queue_release,
 	.tx_queue_release = eth_tx_queue_release,
 	.stats_get = eth_stats_get,
-	.stats_reset = eth_stats_reset,
-	.xstats_get = eth_xstats_get,
-	.xstats_get_names = eth_xstats_get_names,
-	.xstats_reset = eth_stats_reset,
+	.stats_reset = eth_cxlmem_stats_reset,
+	.xstats_get = eth_cxlmem_xstats_get,
+	.xstats_get_names = eth_cxlmem_xstats_get_names,
+	.xstats_reset = eth_cxlmem_stats_reset,
 	.mtu_set = eth_mtu_set,
 	.mac_addr_set = eth_mac_addr_set,
 	.promiscuous_enable = eth_promisc_noop,
