@@ -169,9 +169,14 @@ mp_round() { # <host mode> <device mode> <tag> [<host devargs> [<device command>
 		-- -i --no-mlockall --total-num-mbufs=4096 --rxq=2 --txq=2 --num-procs=2 --proc-id=0
 	wait_file "$mwin"
 	sleep 2
+	# The secondary's lcore ids (2, 3 on CPUs 1, 0) differ from the
+	# primary's: a mempool's per-lcore caches are shared between the
+	# processes and indexed by lcore id, so two processes running the same
+	# lcore id on one pool could hand out one mbuf twice (DPDK's
+	# multi-process guide: each process its own lcores).
 	run_testpmd "$tmp/$tag-sec.log" \
 		"sleep 2; echo 'set fwd $hmode'; echo start; sleep 7; echo stop; sleep 1; touch $sdone; echo quit" \
-		-l 1,0 --proc-type=secondary --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" \
+		--lcores=2@1,3@0 --main-lcore=2 --proc-type=secondary --huge-dir "$huge_dir" --file-prefix "cxlmp$$m$tag" \
 		"${common[@]}" \
 		-- -i --no-mlockall --rxq=2 --txq=2 --num-procs=2 --proc-id=1
 	run_testpmd "$tmp/$tag-dev.log" \

@@ -227,7 +227,7 @@ struct cxlmem_zc {
 /**
  * What the control thread (the link check on the EAL alarm thread, and the
  * control ops) asks of a queue's burst: the burst alone writes its queue
- * state, and applies these values at its next call (cxlmem_queue_sync()).
+ * state, and applies these values at its next call (queue_sync() in cxlmem_rxtx.c).
  * Written under pi->ctrl_lock as a sequence count: seq is odd while the
  * writer is between cxlmem_post_begin() and cxlmem_post_end(); a reader
  * that sees seq even and unchanged across its copy has a consistent copy,
@@ -327,7 +327,7 @@ static inline void
 cxlmem_post_end(struct cxlmem_queue *q)
 {
 	/* Release: the fields before the even count; pairs with the acquire
-	 * load of seq in cxlmem_queue_sync(). */
+	 * load of seq in queue_sync() in cxlmem_rxtx.c. */
 	rte_atomic_store_explicit(&q->post.seq, q->post.seq + 1, rte_memory_order_release);
 }
 

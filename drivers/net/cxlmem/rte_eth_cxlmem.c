@@ -201,7 +201,7 @@ queue_new(struct rte_eth_dev *dev, uint16_t qid, enum cxlmem_dir dir, int socket
 	q->queue_id = qid;
 	q->dir = (uint8_t)dir;
 	q->tx = dir == cxlmem_tx_dir(pi->params.role);
-	/* What the first burst applies (cxlmem_queue_sync()). */
+	/* What the first burst applies (queue_sync() in cxlmem_rxtx.c). */
 	q->post.seq = 2;
 	return q;
 }
