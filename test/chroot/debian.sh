@@ -84,7 +84,10 @@ if ! chroot_run ./scripts/setup.sh; then
         chroot_skip "Debian $rel chroot: no driver-SDK headers of DPDK $ver in $src (see above)"
     chroot_run ./scripts/setup.sh || { echo "FAIL: scripts/setup.sh failed in the chroot"; exit 1; }
 fi
-echo "== setup done after $((SECONDS - t0)) s (SDK headers: $(cat "$sdk/SOURCE" 2>/dev/null || echo "DPDK's own"))"
+how="DPDK's own"
+[[ -f "$sdk/DEBIAN_SOURCE" ]] && how="Debian source package $(cat "$sdk/DEBIAN_SOURCE")"
+[[ -f "$sdk/SOURCE" ]] && how="$(cat "$sdk/SOURCE")"
+echo "== setup done after $((SECONDS - t0)) s (driver-SDK headers: $how)"
 
 # 3. Build and test.
 rc=0
