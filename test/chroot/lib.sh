@@ -7,8 +7,8 @@
 # changed. Each run copies the source tree (without build dirs, build-deps/
 # and .git) into <chroot>/src and runs there in private mount and PID
 # namespaces (unshare), with its own /proc, /sys, /run, /tmp and /dev/shm and
-# the host's /dev; everything mounted and every process started goes away
-# with the run.
+# the host's /dev and cgroup hierarchies; everything mounted and every
+# process started goes away with the run.
 #
 #   chroot_skip MSG            print "SKIP: MSG" and exit 77 (meson's "skipped")
 #   chroot_mirror              print the Debian archive URI apt uses here
@@ -118,6 +118,8 @@ chroot_run_in() {
         mount --bind "$r" "$r"
         mount -t proc proc "$r/proc"
         mount -t sysfs sysfs "$r/sys"
+        # The host'"'"'s cgroup hierarchies (v1 or v2): podman'"'"'s runc needs them.
+        [[ -d /sys/fs/cgroup ]] && mount --rbind /sys/fs/cgroup "$r/sys/fs/cgroup"
         mount --bind /dev "$r/dev"
         mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts"
         mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"

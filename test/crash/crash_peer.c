@@ -39,6 +39,7 @@
  * Usage: crash_peer --role host|device --path FILE --life N [--queues Q]
  *                   [--devargs K=V,...] [--stall-ms M] [--hold N] [-- EAL args]
  */
+#include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -162,6 +163,10 @@ count_fds(fd_targets *snap)
 			continue;
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		k = readlink(link, target, sizeof(target) - 1);
+		/* Closed between readdir() and readlink(): the interrupt
+		 * thread replacing its epoll instance, as above. */
+		if (k < 0 && errno == ENOENT)
+			continue;
 		target[k > 0 ? k : 0] = '\0';
 		if (strcmp(target, "anon_inode:[eventpoll]") == 0)
 			continue;

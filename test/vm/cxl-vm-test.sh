@@ -103,7 +103,7 @@ declare -A NEED=(
     [qemu-system-x86_64]=qemu-system-x86 [cpio]=cpio [depmod]=kmod [cxl]=ndctl
     [ndctl]=ndctl [daxctl]=daxctl [apt-get]=apt [dpkg-deb]=dpkg [ip]=iproute2
     [nc]=netcat-openbsd [ping]=iputils-ping [sha256sum]=coreutils [ldd]=libc-bin
-    [gzip]=gzip [od]=coreutils
+    [gzip]=gzip [od]=coreutils [xz]=xz-utils
 )
 for prog in "${!NEED[@]}"; do
     command -v "$prog" >/dev/null ||
@@ -193,13 +193,26 @@ fetch_kernel() {
     chmod 777 "$dl"   # apt's download user writes here
     (cd "$dl" && apt-get download -q "$pkg" >"$RUN/apt.log" 2>&1) || { cat "$RUN/apt.log" >&2; return 1; }
     rm -rf "$KDIR.new"; mkdir -p "$KDIR.new/root"
-    dpkg-deb --fsys-tarfile "$dl"/"$pkg"_*.deb |
+    # Debian 12's kernel packages have their modules in /lib/modules, Debian
+    # 13's in /usr/lib/modules and xz-compressed (.ko.xz).
+    local deb m
+    deb="$(echo "$dl"/"$pkg"_*.deb)"
+    m="$(dpkg-deb -c "$deb" | awk '{ print $NF }' | grep -m1 -oE '^\./(usr/)?lib/modules/')"
+    [[ -n "$m" ]] || { echo "$deb has no lib/modules/" >&2; return 1; }
+    dpkg-deb --fsys-tarfile "$deb" |
         tar -x -C "$KDIR.new/root" --wildcards './boot/vmlinuz-*' \
-            './lib/modules/*/modules.order' './lib/modules/*/modules.builtin*' \
-            './lib/modules/*/kernel/drivers/cxl/*' './lib/modules/*/kernel/drivers/nvdimm/*' \
-            './lib/modules/*/kernel/drivers/dax/*' './lib/modules/*/kernel/drivers/acpi/nfit/*' \
-            './lib/modules/*/kernel/drivers/net/tun.ko*' || return 1
+            "$m*/modules.order" "$m*/modules.builtin*" \
+            "$m*/kernel/drivers/cxl/*" "$m*/kernel/drivers/nvdimm/*" \
+            "$m*/kernel/drivers/dax/*" "$m*/kernel/drivers/acpi/nfit/*" \
+            "$m*/kernel/drivers/net/tun.ko*" || return 1
     rm -rf "$dl"
+    if [[ "$m" == ./usr/* ]]; then
+        mkdir -p "$KDIR.new/root/lib"
+        mv "$KDIR.new/root/usr/lib/modules" "$KDIR.new/root/lib/modules"
+        rm -rf "$KDIR.new/root/usr"
+    fi
+    # busybox's modprobe in the guest loads plain .ko files only.
+    find "$KDIR.new/root/lib/modules" -name '*.ko.xz' -exec xz -d {} + || return 1
     local kver
     kver="$(ls "$KDIR.new/root/lib/modules")"
     mv "$KDIR.new/root/boot/vmlinuz-$kver" "$KDIR.new/vmlinuz"
@@ -277,12 +290,16 @@ log "initramfs: $(du -h "$RUN/initrd.gz" | cut -f1) ($(find "$ROOT" -type f | wc
 # the persistent memdev (a pmem region); its label area stays in RAM so no
 # stale labels survive to the next run. A pxb-cxl host bridge with one root
 # port is a passthrough decoder to Linux 6.1, which QEMU 7.2 does not route:
-# the second, empty root port makes Linux program a real decoder.
+# the second, empty root port makes Linux program a real decoder. The CPU
+# does not say it runs under a hypervisor: from Linux 6.3 on, committing a
+# region needs a way to invalidate CPU caches, which on x86 is WBINVD, and
+# a guest that sees the hypervisor CPUID bit refuses (ENXIO, "Failed to
+# synchronize CPU cache state"); TCG executes WBINVD as on bare metal.
 truncate -s "${WIN_MB}M" "$SHM" || skip "cannot create $SHM"
 rm -f "$CONSOLE"; : >"$CONSOLE"
 QEMU_ARGS=(
     -nodefaults -no-user-config -display none -no-reboot
-    -machine q35,cxl=on -accel tcg,thread=multi -cpu max -smp "$SMP" -m "${MEM_MB}M"
+    -machine q35,cxl=on -accel tcg,thread=multi -cpu max,hypervisor=off -smp "$SMP" -m "${MEM_MB}M"
     -object "memory-backend-file,id=cxlvm-mem,share=on,mem-path=$SHM,size=${WIN_MB}M"
     -object memory-backend-ram,id=cxlvm-lsa,size=256K
     -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0
