@@ -48,9 +48,7 @@ trap 'fwd_cleanup' EXIT
 trap 'exit 130' INT TERM
 fwd_setup || exit 1
 if [[ " $METRICS " == *" redis "* ]]; then
-    fwd_in device redis-server --bind 0.0.0.0 --protected-mode no --save '' --appendonly no \
-        --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
-    sleep 0.5
+    fwd_redis_start || cxlmem_die "redis-server did not start"
 fi
 
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }

@@ -15,6 +15,10 @@
 #   fwd_kill SIDE [SIG]    send SIG (default TERM) and wait for it to exit.
 #   fwd_wait_ping SECS     wait until the device side answers a ping.
 #   fwd_in SIDE CMD...     run CMD inside SIDE's namespace.
+#   fwd_redis_start        start redis-server in the device namespace on
+#                          port 6379 (all its addresses, no persistence, its
+#                          log in $FWD_DIR) and wait up to 5 s until it
+#                          answers PING; non-zero if it never did.
 #   fwd_sshd_start         start an sshd in the device namespace on
 #                          port 2222 (all its addresses) with its own config, host key and
 #                          a generated client key under $FWD_DIR/ssh (never
@@ -193,4 +197,15 @@ fwd_cleanup() {
         fi
     fi
     FWD_TAG=
+}
+
+fwd_redis_start() {
+    local i
+    fwd_in device redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' \
+        --appendonly no --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
+    for ((i = 0; i < 50; i++)); do
+        [[ "$(fwd_in device redis-cli PING 2>/dev/null)" == PONG ]] && return 0
+        sleep 0.1
+    done
+    return 1
 }

@@ -87,12 +87,7 @@ VETH_H=198.51.100.1 VETH_D=198.51.100.2
 ip link add vh0 netns "$FWD_NS_H" type veth peer name vd0 netns "$FWD_NS_D" || exit 1
 ip -n "$FWD_NS_H" addr add "$VETH_H/24" dev vh0
 ip -n "$FWD_NS_D" addr add "$VETH_D/24" dev vd0
-fwd_in device redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' \
-    --appendonly no --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
-for ((i = 0; i < 50; i++)); do
-    [[ "$(fwd_in device redis-cli PING 2>/dev/null)" == PONG ]] && break
-    sleep 0.1
-done
+fwd_redis_start || cxlmem_die "redis-server did not start"
 
 declare -A R   # R[path,mtu,metric]
 

@@ -65,12 +65,7 @@ fwd_start device || cxlmem_die "cxl-fwd (device) did not start"
 fwd_wait_ping 10 || cxlmem_die "the link did not come up; logs in $FWD_DIR (use --keep-logs)"
 
 step "redis-server on the card ($FWD_NS_D, $FWD_IP_D:6379)"
-fwd_in device redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' \
-    --appendonly no --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
-for ((i = 0; i < 50; i++)); do
-    [[ "$(fwd_in device redis-cli PING 2>/dev/null)" == PONG ]] && break
-    sleep 0.1
-done
+fwd_redis_start || cxlmem_die "redis-server did not start"
 
 step "sshd on the card ($FWD_NS_D, port 2222; its own config and keys in $FWD_DIR/ssh)"
 fwd_sshd_start || cxlmem_die "sshd did not start"

@@ -363,9 +363,7 @@ start_both() {
     fwd_wait_ping 10 && pass "device answers ping" || { fail "no ping within 10 s"; return 1; }
 }
 
-fwd_in device redis-server --port 6379 --bind 0.0.0.0 --protected-mode no --save '' \
-    --appendonly no --dir "$FWD_DIR" --logfile "$FWD_DIR/redis.log" &
-wait_listen 6379 || { echo "redis-server did not start"; exit 1; }
+fwd_redis_start || { echo "redis-server did not start"; exit 1; }
 fwd_sshd_start || { echo "sshd did not start"; exit 1; }
 
 round=0
