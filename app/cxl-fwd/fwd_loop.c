@@ -103,8 +103,14 @@ poll_round(struct fwd_ctx *ctx, const struct lcore_conf *lc, struct rte_mbuf **p
 	return total;
 }
 
-/* Longest wait on the window's doorbell (ms): a safety net only. */
-#define ARMED_WAIT_MS 100
+/*
+ * Longest wait on the window's doorbell (ms): a safety net, and the pace
+ * of this end's proof of life while it sleeps: each wake disarms and the
+ * next wait re-arms (a new request on the ring's consumer line, which the
+ * peer counts as life when our control thread is late), so it stays below
+ * net_cxlmem's default link_timeout (80 ms).
+ */
+#define ARMED_WAIT_MS 40
 
 /* epoll data of a transport queue's doorbell (else: a kernel queue). */
 #define EV_XPORT 0x10000u

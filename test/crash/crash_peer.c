@@ -29,6 +29,8 @@
  *   violation T kind=.. ...
  *   stall T ms=M             on SIGUSR1: the EAL alarm thread (heartbeat,
  *                            link check) is held up for M ms from now on
+ *   quiet T on=0|1           on SIGUSR2: sending stops (on=1) or resumes
+ *                            (on=0); receive bursts go on
  *   exit T ...               on SIGTERM: leak figures and totals
  *
  * With --hold N the receiver keeps the last N frames of each queue before
@@ -76,6 +78,7 @@ struct __rte_packed_begin cp_hdr {
 
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t stall_req;
+static volatile sig_atomic_t quiet_req;
 static uint32_t stall_ms = 1500;
 /* Test hook (--count-delay-us): a sleep between reading the restart count
  * and the round's bursts, widening the window in which a resync lands
@@ -94,6 +97,13 @@ on_usr1(int sig)
 {
 	(void)sig;
 	stall_req = 1;
+}
+
+static void
+on_usr2(int sig)
+{
+	(void)sig;
+	quiet_req = 1;
 }
 
 /* Runs on the EAL alarm thread: holds up every alarm behind it, the PMD's
@@ -260,7 +270,7 @@ main(int argc, char **argv)
 	uint32_t rx_life[MAX_Q] = {0};
 	uint64_t rx_life_restarts = 0, max_life = 0, cur_life = 0;
 	uint64_t rx_total = 0, tx_total = 0, violations = 0, last_tick = 0;
-	int link = 0, fds0;
+	int link = 0, quiet = 0, fds0;
 	size_t heap0;
 	long rss0;
 	static const struct option lo[] = {
@@ -317,6 +327,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
 
 	pool = rte_pktmbuf_pool_create("cp_pool", 2047, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
@@ -353,6 +364,11 @@ main(int argc, char **argv)
 			stall_req = 0;
 			if (rte_eal_alarm_set(1, stall_cb, NULL) == 0)
 				printf("stall %" PRIu64 " ms=%u\n", now_ns(), stall_ms);
+		}
+		if (quiet_req) {
+			quiet_req = 0;
+			quiet = !quiet;
+			printf("quiet %" PRIu64 " on=%d\n", now_ns(), quiet);
 		}
 		if (rte_eth_link_get_nowait(port, &l) != 0)
 			l.link_status = link;   /* no news: keep what we had */
@@ -436,8 +452,9 @@ main(int argc, char **argv)
 				if (pkts[k] != NULL)
 					rte_pktmbuf_free(pkts[k]);
 
-			/* Send while the link is up. */
-			if (!link)
+			/* Send while the link is up (and we are not told to
+			 * keep quiet: then only the receive bursts poll). */
+			if (!link || quiet)
 				continue;
 			for (k = 0; k < BURST; k++) {
 				struct rte_mbuf *m = rte_pktmbuf_alloc(pool);

@@ -24,11 +24,15 @@ With --alive-stall-cycles N, N cycles hold up one end's EAL alarm thread
 (its heartbeat and link check) for --stall-ms while both ends keep
 forwarding, and kill no one: the other end must not report the link down
 (a busy machine that delays a control thread must not flap a link whose
-peer forwards), and traffic must go on during the hold. With --load N,
-N busy loops (one process each) compete for the CPUs for the whole run.
+peer forwards), and traffic must go on during the hold. With
+--idle-stall-cycles N, N more such cycles with both ends told to stop
+sending first (crash_peer's SIGUSR2): an idle end that only polls must keep
+the link too, and traffic must resume afterwards. With --load N, N busy
+loops (one process each) compete for the CPUs for the whole run.
 
 usage: crash_test.py PEER --cycles N [--stall-cycles N] [--seed S]
-                     [--alive-stall-cycles N] [--stall-ms MS] [--load N]
+                     [--alive-stall-cycles N] [--idle-stall-cycles N]
+                     [--stall-ms MS] [--load N]
                      [--devargs K=V,...] [--report FILE]
                      [--max-detect-ms MS] [--max-recover-ms MS]
                      [--hold N] [--count-delay-us US]
@@ -114,6 +118,8 @@ def main():
     ap.add_argument("--alive-stall-cycles", type=int, default=0,
                     help="cycles that hold up one end's control thread with both ends alive; "
                          "the link must stay up")
+    ap.add_argument("--idle-stall-cycles", type=int, default=0,
+                    help="the same with both ends idle (polling, not sending) during the hold")
     ap.add_argument("--stall-ms", type=int, default=1500,
                     help="how long a stall holds the control thread up (crash_peer --stall-ms)")
     ap.add_argument("--load", type=int, default=0,
@@ -301,9 +307,23 @@ def main():
                   f"after spawn)", flush=True)
         return True
 
-    def alive_stall_cycle(cycle):
-        """Hold up one end's control thread while both forward: the other
-        end must keep the link up, and frames must keep arriving."""
+    def set_quiet(cycle, on):
+        """Tell both ends to stop (on) or resume sending; wait until both say so."""
+        t = time.monotonic_ns()
+        for p in peers.values():
+            p.proc.send_signal(signal.SIGUSR2)
+        for role, p in peers.items():
+            ev = p.wait_event("quiet", after=t, timeout=5)
+            if ev is None or ev[2].get("on") != str(int(on)):
+                fail(f"idle stall {cycle}: the {role} did not {'stop' if on else 'resume'} sending")
+                return False
+        return True
+
+    def alive_stall_cycle(cycle, idle):
+        """Hold up one end's control thread while both forward (idle: while
+        both only poll): the other end must keep the link up; frames must
+        keep arriving (idle: arrive again once both send again)."""
+        what = "idle stall" if idle else "alive stall"
         srole = rnd.choice(["host", "device"])
         orole = "device" if srole == "host" else "host"
         stalled, other = peers[srole], peers[orole]
@@ -311,8 +331,12 @@ def main():
         while not (stalled.link_up() and other.link_up()) and time.monotonic() < end:
             time.sleep(0.005)
         if not (stalled.link_up() and other.link_up()):
-            fail(f"alive stall {cycle}: link not up before the stall")
+            fail(f"{what} {cycle}: link not up before the stall")
             return False
+        if idle:
+            if not set_quiet(cycle, True):
+                return False
+            time.sleep(0.3)  # frames in flight drained: no index moves but the polls
         t_req = time.monotonic_ns()
         stalled.proc.send_signal(signal.SIGUSR1)
         st = stalled.wait_event("stall", after=t_req, timeout=5)
@@ -323,10 +347,25 @@ def main():
         t_end = time.monotonic_ns()
         downs = other.events("down", after=st[1]) + stalled.events("down", after=st[1])
         if downs:
-            fail(f"alive stall {cycle}: the link went down while the {srole}'s control thread "
-                 f"was held up {a.stall_ms} ms and both ends forwarded "
+            fail(f"{what} {cycle}: the link went down while the {srole}'s control thread "
+                 f"was held up {a.stall_ms} ms and both ends "
+                 f"{'polled without sending' if idle else 'forwarded'} "
                  f"({(downs[0][1] - st[1]) / 1e6:.0f} ms into the stall)")
             return False
+        if idle:
+            if not set_quiet(cycle, False):
+                return False
+            t_on = time.monotonic_ns()
+            time.sleep(0.5)
+            ticks = other.events("tick", after=t_on)
+            if len(ticks) < 2 or int(ticks[-1][2]["rx"]) <= int(ticks[0][2]["rx"]):
+                fail(f"idle stall {cycle}: the {orole} received nothing after both ends "
+                     f"resumed sending")
+                return False
+            print(f"idle stall {cycle + 1:3d}: {srole}'s control thread held up {a.stall_ms} ms "
+                  f"with both ends only polling, link stayed up, traffic resumed "
+                  f"({(t_end - t_req) / 1e6:.0f} ms)", flush=True)
+            return True
         # Frames kept arriving at the other end during the hold ("tick"
         # lines every 100 ms carry its receive total).
         ticks = [e for e in other.events("tick", after=st[1]) if e[1] < st[1] + a.stall_ms * 1_000_000]
@@ -341,7 +380,10 @@ def main():
         return True
 
     for cycle in range(a.alive_stall_cycles):
-        if failures or not alive_stall_cycle(cycle):
+        if failures or not alive_stall_cycle(cycle, False):
+            break
+    for cycle in range(a.idle_stall_cycles):
+        if failures or not alive_stall_cycle(cycle, True):
             break
     for cycle in range(a.cycles):
         if failures or not one_cycle(cycle, False):

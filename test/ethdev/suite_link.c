@@ -2,7 +2,8 @@
 /*
  * suite_link.c - the link between the two ends: LSC events, a peer's
  * restart (no frame of its old life delivered), the device end started
- * before any host, a peer of another layout version. The suite's set-up
+ * before any host, a peer of another layout version, a peer that polls
+ * with its heartbeat late. The suite's set-up
  * brings up the main pair (an LSC event on each end at link up); its
  * tear-down closes the device end first, and the host must see the link
  * go down.
@@ -154,10 +155,85 @@ test_peer_version(void)
 	unlink(path);
 }
 
+/*
+ * A peer whose heartbeat stops while its lcore keeps polling (its control
+ * thread starved on a loaded machine) keeps the link: the poll count on
+ * the consumer line of a ring it receives on is proof of life. When the
+ * polls stop too, the link goes down within link_timeout plus a tick or
+ * two. The fake device writes its control line and that poll count
+ * straight into the file (pwrite), as a peer across the link would.
+ */
+static void
+test_peer_polls(void)
+{
+	const unsigned int timeout_ms = 40;
+	struct cxlmem_superblock sb;
+	struct cxlmem_ctrl c, host;
+	unsigned int i, downs = 0;
+	char path[300], args[512];
+	uint32_t polls = 0;
+	off_t polls_off;
+	uint16_t h;
+	int fd;
+
+	if (stale_injected)
+		return;
+	snprintf(path, sizeof(path), "%s.polls", win_path);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=16M,link_timeout=%u%s%s", path,
+		 timeout_ms, extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port("net_cxlmem_ph", args, &h) == 0, "polls host");
+	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0, "polls host setup");
+	fd = open(path, O_RDWR);
+	CHECK(fd >= 0 && pread(fd, &sb, sizeof(sb), CXLMEM_SB_OFFSET) == sizeof(sb),
+	      "superblock");
+	/* The host transmits on ring H2D of queue 0; the device's receive
+	 * burst writes that ring's consumer line. */
+	polls_off = (off_t)(sb.queue_offset + (uint64_t)CXLMEM_DIR_H2D * sb.ring_stride) +
+		    CXLMEM_LINE + (off_t)offsetof(struct cxlmem_ring_cons, polls);
+
+	/* Link up with a live heartbeat, acknowledging the host's epoch. */
+	memset(&c, 0, sizeof(c));
+	c.state = CXLMEM_STATE_RUNNING;
+	c.epoch = 3;
+	c.version = CXLMEM_LAYOUT_VERSION;
+	c.tick_us = 10000;
+	for (i = 0; i < 200 && !link_is(h, 1); i++) {
+		CHECK(pread(fd, &host, sizeof(host), CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_HOST)) ==
+		      sizeof(host), "pread");
+		c.peer_epoch_ack = host.epoch;
+		c.heartbeat++;
+		CHECK(pwrite(fd, &c, sizeof(c), CXLMEM_CTRL_OFFSET(CXLMEM_ROLE_DEVICE)) ==
+		      sizeof(c), "pwrite");
+		rte_delay_us_sleep(5000);
+	}
+	CHECK(link_is(h, 1), "no link with a live fake peer");
+
+	/* Heartbeat frozen, polls moving: ten timeouts with the link up. */
+	for (i = 0; i < 10 * timeout_ms / 5; i++) {
+		polls++;
+		CHECK(pwrite(fd, &polls, sizeof(polls), polls_off) == sizeof(polls), "pwrite polls");
+		rte_delay_us_sleep(5000);
+		downs += link_is(h, 0);
+	}
+	CHECK(downs == 0, "a polling peer with a late heartbeat lost the link (%u of %u checks)",
+	      downs, 10 * timeout_ms / 5);
+
+	/* Nothing moves: down within the timeout and two ticks (and slack). */
+	for (i = 0; i < 100 && !link_is(h, 0); i++)
+		rte_delay_us_sleep(5000);
+	CHECK(link_is(h, 0), "a silent peer kept the link for 500 ms (link_timeout %u ms)",
+	      timeout_ms);
+	close(fd);
+	lsc_unregister(h);
+	rte_eal_hotplug_remove("vdev", "net_cxlmem_ph");
+	unlink(path);
+}
+
 static const struct unit_test_case link_cases[] = {
 	TEST_CASE(test_restart),
 	TEST_CASE(test_device_first),
 	TEST_CASE(test_peer_version),
+	TEST_CASE(test_peer_polls),
 	TEST_CASES_END()
 };
 

@@ -250,6 +250,7 @@ struct ring {
 	uint32_t *prod;
 	uint32_t *cons;
 	uint32_t *intr_arm;
+	uint32_t *polls;
 	struct cxlmem_desc *desc;
 	uint8_t *bufs;
 };
@@ -294,14 +295,16 @@ ring_make(struct ring *r, uint32_t rsize, uint32_t bsize)
 	r->prod = malloc(sizeof(uint32_t));
 	r->cons = malloc(sizeof(uint32_t));
 	r->intr_arm = calloc(1, sizeof(uint32_t));
+	r->polls = calloc(1, sizeof(uint32_t));
 	r->desc = calloc(rsize, sizeof(struct cxlmem_desc));
 	r->bufs = block_for(BLOCK_BUFS, rsize, bsize);
-	if (r->prod == NULL || r->cons == NULL || r->intr_arm == NULL || r->desc == NULL ||
-	    r->bufs == NULL)
+	if (r->prod == NULL || r->cons == NULL || r->intr_arm == NULL || r->polls == NULL ||
+	    r->desc == NULL || r->bufs == NULL)
 		abort();
 	fr->prod = r->prod;
 	fr->cons = r->cons;
 	fr->intr_arm = r->intr_arm;
+	fr->polls = r->polls;
 	/* No doorbell socket: the harness rings nobody (tx_fd -1). */
 	cxlmem_doorbell_init(&fz_pp);
 	fr->desc = r->desc;
@@ -325,6 +328,7 @@ ring_free(struct ring *r)
 	free(r->prod);
 	free(r->cons);
 	free(r->intr_arm);
+	free(r->polls);
 	free(r->desc);
 }
 

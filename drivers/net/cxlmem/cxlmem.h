@@ -155,6 +155,7 @@ struct cxlmem_ring {
 	uint32_t *prod;               /**< producer index (the sender's line) */
 	uint32_t *cons;               /**< consumer index (the receiver's line) */
 	uint32_t *intr_arm;           /**< doorbell request (the receiver's line) */
+	uint32_t *polls;              /**< proof of polling (the receiver's line) */
 	struct cxlmem_desc *desc;     /**< ring_size descriptors */
 	uint8_t *bufs;                /**< ring_size buffers of buf_size bytes */
 };
@@ -298,6 +299,10 @@ struct cxlmem_queue {
 	uint64_t mbuf_rearm;            /**< RX: rearm_data of a fresh mbuf (data_off,
 					 *   refcnt 1, nb_segs 1, port), one store */
 	struct cxlmem_zc *zc;           /**< RX with zerocopy=rx, else NULL */
+	uint64_t poll_tsc;              /**< RX: timer cycles when polls was last published */
+	uint64_t poll_period;           /**< RX: timer cycles between polls publications
+					 *   (one heartbeat tick) */
+	uint32_t polls;                 /**< RX: the ring_cons.polls value published last */
 
 	/** Posted by the control thread, on a line of its own. */
 	struct cxlmem_queue_post post __rte_cache_aligned;

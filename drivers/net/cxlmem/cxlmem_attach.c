@@ -141,6 +141,7 @@ cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g
 			r->prod = &((struct cxlmem_ring_prod *)ring)->prod;
 			r->cons = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->cons;
 			r->intr_arm = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->intr_arm;
+			r->polls = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->polls;
 			r->desc = (struct cxlmem_desc *)(ring + CXLMEM_DESC_OFFSET);
 			r->bufs = ring + g->buf_offset;
 		}

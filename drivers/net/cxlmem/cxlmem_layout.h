@@ -20,7 +20,8 @@
  *           queue_offset + (2 * q + d) * ring_stride:
  *             +0                     struct cxlmem_ring_prod  (sender writes)
  *             +64                    struct cxlmem_ring_cons  (receiver writes:
- *                                    cons, and intr_arm in Rx interrupt mode)
+ *                                    cons, polls, and intr_arm in Rx
+ *                                    interrupt mode)
  *             +128                   struct cxlmem_desc[ring_size]
  *             +buf_offset            ring_size buffers of buf_size bytes;
  *                                    descriptor slot i owns buffer i
@@ -244,7 +245,17 @@ struct cxlmem_ring_cons {
 	 * fence, loads it; at least one of them sees the other's store.
 	 */
 	uint32_t intr_arm;
-	uint8_t pad[CXLMEM_LINE - 8];
+	/**
+	 * Proof that the receiver polls: a count its receive burst bumps when
+	 * it finds the ring empty, at most once per its heartbeat period
+	 * (ctrl.tick_us). Only compared, never used: the sender counts any
+	 * change as the peer being alive, as it counts cons moving, so a
+	 * receiver whose lcore polls while a loaded machine delays its control
+	 * thread (and heartbeat) keeps the link. Zero in builds that predate
+	 * it, which then rely on the heartbeat alone.
+	 */
+	uint32_t polls;
+	uint8_t pad[CXLMEM_LINE - 12];
 };
 
 /** Descriptor flag: the frame continues in the next slot. */
@@ -336,6 +347,7 @@ _Static_assert(CXLMEM_MAX_QUEUES <= 64, "rx_queue_mask has a bit per queue");
 _Static_assert(sizeof(struct cxlmem_ring_prod) == CXLMEM_LINE, "prod line");
 _Static_assert(sizeof(struct cxlmem_ring_cons) == CXLMEM_LINE, "cons line");
 _Static_assert(offsetof(struct cxlmem_ring_cons, intr_arm) == 4, "cons.intr_arm");
+_Static_assert(offsetof(struct cxlmem_ring_cons, polls) == 8, "cons.polls");
 _Static_assert(sizeof(struct cxlmem_desc) == 8, "descriptor size");
 _Static_assert(offsetof(struct cxlmem_desc, flags) == 4, "desc.flags");
 _Static_assert(offsetof(struct cxlmem_desc, epoch_tag) == 6, "desc.epoch_tag");

@@ -344,10 +344,11 @@ apply_peer(struct rte_eth_dev *dev, const struct cxlmem_ctrl *peer)
 
 /*
  * The peer's progress on our rings, as one value that changes whenever it
- * moves: its producer indexes of our receive rings, its consumer indexes
- * and doorbell requests of our transmit rings (each line read once; values
- * only compared, never used). A peer whose control thread a busy machine
- * delays still moves these while it forwards: that is proof of life too.
+ * moves: its producer indexes of our receive rings, its consumer indexes,
+ * doorbell requests and poll counts of our transmit rings (each line read
+ * once; values only compared, never used). A peer whose control thread a
+ * busy machine delays still moves these while its lcores poll, idle or
+ * forwarding: that is proof of life too.
  */
 static uint64_t
 peer_progress(const struct rte_eth_dev *dev)
@@ -370,6 +371,7 @@ peer_progress(const struct rte_eth_dev *dev)
 		sig = sig * 31 + rte_atomic_load_explicit(rx->prod, rte_memory_order_relaxed);
 		sig = sig * 31 + rte_atomic_load_explicit(tx->cons, rte_memory_order_relaxed);
 		sig = sig * 31 + rte_atomic_load_explicit(tx->intr_arm, rte_memory_order_relaxed);
+		sig = sig * 31 + rte_atomic_load_explicit(tx->polls, rte_memory_order_relaxed);
 	}
 	return sig;
 }
@@ -433,7 +435,7 @@ link_check(struct rte_eth_dev *dev)
 	 * that is no reason to drop the link. Silence ends when the peer's
 	 * heartbeat or its indexes on our rings move (peer_progress()): a
 	 * busy machine that delays only the peer's control thread while its
-	 * lcores forward does not drop it either. A peer that dies while we
+	 * lcores poll, idle or forwarding, does not drop it either. A peer that dies while we
 	 * run normally is still detected within link_timeout plus one tick:
 	 * a dead peer moves nothing.
 	 */

@@ -306,6 +306,30 @@ tx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 }
 
 /*
+ * A burst that found the ring empty: at most once per heartbeat period,
+ * bump ring_cons.polls, so that the sender sees this end alive while it
+ * polls even when its heartbeat is late (the control thread of a loaded
+ * machine can wait longer than link_timeout for a CPU, while the lcores
+ * spin). Only empty bursts read the timer; a burst that receives moves
+ * cons, which the sender counts the same way.
+ */
+static __rte_always_inline void
+rx_show_poll(struct cxlmem_queue *q, const struct cxlmem_ring *r, const bool flush)
+{
+	const uint64_t now = rte_get_timer_cycles();
+
+	if (likely(now - q->poll_tsc < q->poll_period))
+		return;
+	q->poll_tsc = now;
+	q->polls++;
+	/* Relaxed: a value only compared by the sender, ordered with nothing. */
+	rte_atomic_store_explicit(r->polls, q->polls, rte_memory_order_relaxed);
+	if (flush)
+		cxlmem_wb_line(r->polls);
+	q->st.win_written += CXLMEM_LINE;
+}
+
+/*
  * zc (zerocopy=rx, a compile-time constant like flush): single-slot frames
  * of at least CXLMEM_ZC_COPYBREAK bytes are lent in place while fewer than
  * the queue's limit are out; cons then follows the oldest slot still lent
@@ -352,8 +376,10 @@ rx_burst(struct cxlmem_queue *q, struct rte_mbuf **bufs, uint16_t nb_bufs, const
 	 * index read of an RX burst. */
 	prod = rte_atomic_load_explicit(r->prod, rte_memory_order_acquire);
 	avail = prod - cons;
-	if (avail == 0)
+	if (avail == 0) {
+		rx_show_poll(q, r, flush);
 		goto publish;
+	}
 	rbytes += CXLMEM_LINE;
 	if (unlikely(avail > q->ring_size)) {
 		/* Untrusted: a producer index more than a ring ahead. Nothing

@@ -279,6 +279,7 @@ eth_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->mp = mp;
 	q->mbuf_room = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, (uint32_t)UINT16_MAX);
 	q->mbuf_rearm = cxlmem_mbuf_rearm(dev->data->port_id);
+	q->poll_period = rte_get_timer_hz() * CXLMEM_TICK_US / 1000000;
 	/* What this queue reports and takes; published to the peer at start
 	 * (cxlmem_ctrl_start()). */
 	q->offloads = cxlmem_rx_queue_offloads(dev);
