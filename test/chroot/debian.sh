@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/chroot/debian.sh 12|13 [--full] [--demo] [TEST...] - cxlmem on a
+# test/chroot/debian.sh 12|13 [--full] [--demo] [--installed] [TEST...] - cxlmem on a
 # fresh minbase chroot of Debian 12 (bookworm, DPDK 22.11) or 13 (trixie,
 # DPDK 24.11), the way a newcomer there would: scripts/setup.sh installs the
 # packages of scripts/debian-packages.txt for that release and gets the
@@ -10,7 +10,9 @@
 #   pmdinfo layout fwd-poll ethdev ethdev-flush ethdev-asan-hw
 #   ethdev-asan-flush mp-testpmd cxl-fwd-e2e
 # `--full` runs ./scripts/test.sh (the whole suite) instead; `--demo` runs
-# ./scripts/demo.sh (after the tests, when some are asked for too).
+# ./scripts/demo.sh (after the tests, when some are asked for too);
+# `--installed` then runs `meson install -C build` in the chroot and
+# test/installed_testpmd.sh (stock testpmd finds the plugin with no -d).
 # test/chroot/debian12.sh and debian13.sh are this script for one release.
 #
 # The chroot is cached in /var/cache/cxlmem-chroot/debian<release> (see
@@ -40,11 +42,13 @@ esac
 shift
 full=0
 demo=0
+installed=0
 tests=()
 for a in "$@"; do
     case "$a" in
         --full) full=1 ;;
         --demo) demo=1 ;;
+        --installed) installed=1 ;;
         -h|--help) usage; exit 0 ;;
         *) tests+=("$a") ;;
     esac
@@ -52,7 +56,7 @@ done
 # By default only what the default tests need is built (the whole build
 # with -Werror is --full's job, and sid-build.sh's against a newer DPDK).
 targets=()
-if ((${#tests[@]} == 0 && !full && !demo)); then
+if ((${#tests[@]} == 0 && !full && !demo && !installed)); then
     tests=(pmdinfo layout fwd-poll ethdev ethdev-flush ethdev-asan-hw ethdev-asan-flush
            mp-testpmd cxl-fwd-e2e)
     targets=(drivers/net/cxlmem/librte_net_cxlmem.so test/test_layout test/test_fwd_poll
@@ -119,5 +123,12 @@ if ((demo)); then
     chroot_run ./scripts/demo.sh || drc=$?
     echo "== Debian $rel chroot (DPDK $ver): ./scripts/demo.sh $( ((drc == 0)) && echo passed || echo FAILED) after $((SECONDS - t0)) s"
     ((drc == 0)) || rc=1
+fi
+if ((installed)); then
+    irc=0
+    chroot_run bash -c '{ [[ -f build/build.ninja ]] || meson setup build >build-setup.log; } &&
+                        meson install -C build --quiet && test/installed_testpmd.sh' || irc=$?
+    echo "== Debian $rel chroot (DPDK $ver): meson install and test/installed_testpmd.sh $( ((irc == 0)) && echo passed || echo FAILED) after $((SECONDS - t0)) s"
+    ((irc == 0)) || rc=1
 fi
 exit "$rc"
