@@ -307,6 +307,12 @@ def main():
                   f"after spawn)", flush=True)
         return True
 
+    def received(peer, t_from, t_to):
+        """Frames peer received between two times, from its "tick" lines
+        (every 100 ms, with its receive total); -1 with fewer than two."""
+        ticks = [e for e in peer.events("tick", after=t_from) if e[1] < t_to]
+        return int(ticks[-1][2]["rx"]) - int(ticks[0][2]["rx"]) if len(ticks) >= 2 else -1
+
     def set_quiet(cycle, on):
         """Tell both ends to stop (on) or resume sending; wait until both say so."""
         t = time.monotonic_ns()
@@ -357,8 +363,7 @@ def main():
                 return False
             t_on = time.monotonic_ns()
             time.sleep(0.5)
-            ticks = other.events("tick", after=t_on)
-            if len(ticks) < 2 or int(ticks[-1][2]["rx"]) <= int(ticks[0][2]["rx"]):
+            if received(other, t_on, t_on + 500_000_000) <= 0:
                 fail(f"idle stall {cycle}: the {orole} received nothing after both ends "
                      f"resumed sending")
                 return False
@@ -366,16 +371,14 @@ def main():
                   f"with both ends only polling, link stayed up, traffic resumed "
                   f"({(t_end - t_req) / 1e6:.0f} ms)", flush=True)
             return True
-        # Frames kept arriving at the other end during the hold ("tick"
-        # lines every 100 ms carry its receive total).
-        ticks = [e for e in other.events("tick", after=st[1]) if e[1] < st[1] + a.stall_ms * 1_000_000]
-        if len(ticks) < 2 or int(ticks[-1][2]["rx"]) <= int(ticks[0][2]["rx"]):
+        # Frames kept arriving at the other end during the hold.
+        got = received(other, st[1], st[1] + a.stall_ms * 1_000_000)
+        if got <= 0:
             fail(f"alive stall {cycle}: the {orole} received nothing while the {srole}'s control "
                  f"thread was held up")
             return False
         print(f"alive stall {cycle + 1:3d}: {srole}'s control thread held up {a.stall_ms} ms, "
-              f"link stayed up, the {orole} received "
-              f"{int(ticks[-1][2]['rx']) - int(ticks[0][2]['rx'])} frames meanwhile "
+              f"link stayed up, the {orole} received {got} frames meanwhile "
               f"({(t_end - t_req) / 1e6:.0f} ms)", flush=True)
         return True
 

@@ -105,6 +105,37 @@ test_device_first(void)
 }
 
 /*
+ * A host port alone on window <win_path>.<tag> (devargs "more", then the
+ * suite's extra devargs), one queue pair set up, with no device end: the
+ * test plays the device by writing its lines into the file (pwrite), as a
+ * peer across the link would. Returns the window file, open read-write
+ * (-1 on failure, after a failed CHECK); lone_host_close() undoes it.
+ */
+static int
+lone_host_open(const char *tag, const char *name, const char *more, uint16_t *h,
+	       char *path, size_t path_len)
+{
+	char args[512];
+
+	snprintf(path, path_len, "%s.%s", win_path, tag);
+	snprintf(args, sizeof(args), "role=host,path=%s,size=16M%s%s%s%s", path,
+		 more[0] ? "," : "", more, extra_devargs[0] ? "," : "", extra_devargs);
+	CHECK(add_port(name, args, h) == 0, "%s: host port", tag);
+	CHECK(setup_port_mtu(*h, 1, pool, 1500, 0) == 0, "%s: host setup", tag);
+	return open(path, O_RDWR);
+}
+
+static void
+lone_host_close(const char *name, uint16_t h, int fd, const char *path)
+{
+	if (fd >= 0)
+		close(fd);
+	lsc_unregister(h);
+	rte_eal_hotplug_remove("vdev", name);
+	unlink(path);
+}
+
+/*
  * A peer of layout version 1 (its control line has no version: 0) gets no
  * link and no acknowledgement: the host never resynchronises with it. The
  * same fake peer saying version 2 is acknowledged, so the version is what
@@ -114,19 +145,14 @@ test_device_first(void)
 static void
 test_peer_version(void)
 {
-	char path[300], args[512];
 	unsigned int v, i;
+	char path[300];
 	uint16_t h;
 	int fd;
 
 	if (stale_injected)
 		return;
-	snprintf(path, sizeof(path), "%s.ver", win_path);
-	snprintf(args, sizeof(args), "role=host,path=%s,size=16M%s%s", path,
-		 extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_vh", args, &h) == 0, "version host");
-	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0, "version host setup");
-	fd = open(path, O_RDWR);
+	fd = lone_host_open("ver", "net_cxlmem_vh", "", &h, path, sizeof(path));
 	for (v = 0; v < 2; v++) {
 		struct cxlmem_ctrl c, host;
 
@@ -149,10 +175,7 @@ test_peer_version(void)
 			CHECK(host.peer_epoch_ack == c.epoch,
 			      "a layout version 2 peer was not acknowledged (ack %u)", host.peer_epoch_ack);
 	}
-	close(fd);
-	lsc_unregister(h);
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_vh");
-	unlink(path);
+	lone_host_close("net_cxlmem_vh", h, fd, path);
 }
 
 /*
@@ -170,7 +193,7 @@ test_peer_polls(void)
 	struct cxlmem_superblock sb;
 	struct cxlmem_ctrl c, host;
 	unsigned int i, downs = 0;
-	char path[300], args[512];
+	char path[300], more[32];
 	uint32_t polls = 0;
 	off_t polls_off;
 	uint16_t h;
@@ -178,12 +201,8 @@ test_peer_polls(void)
 
 	if (stale_injected)
 		return;
-	snprintf(path, sizeof(path), "%s.polls", win_path);
-	snprintf(args, sizeof(args), "role=host,path=%s,size=16M,link_timeout=%u%s%s", path,
-		 timeout_ms, extra_devargs[0] ? "," : "", extra_devargs);
-	CHECK(add_port("net_cxlmem_ph", args, &h) == 0, "polls host");
-	CHECK(setup_port_mtu(h, 1, pool, 1500, 0) == 0, "polls host setup");
-	fd = open(path, O_RDWR);
+	snprintf(more, sizeof(more), "link_timeout=%u", timeout_ms);
+	fd = lone_host_open("polls", "net_cxlmem_ph", more, &h, path, sizeof(path));
 	CHECK(fd >= 0 && pread(fd, &sb, sizeof(sb), CXLMEM_SB_OFFSET) == sizeof(sb),
 	      "superblock");
 	/* The host transmits on ring H2D of queue 0; the device's receive
@@ -223,10 +242,7 @@ test_peer_polls(void)
 		rte_delay_us_sleep(5000);
 	CHECK(link_is(h, 0), "a silent peer kept the link for 500 ms (link_timeout %u ms)",
 	      timeout_ms);
-	close(fd);
-	lsc_unregister(h);
-	rte_eal_hotplug_remove("vdev", "net_cxlmem_ph");
-	unlink(path);
+	lone_host_close("net_cxlmem_ph", h, fd, path);
 }
 
 static const struct unit_test_case link_cases[] = {
