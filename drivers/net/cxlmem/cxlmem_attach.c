@@ -136,12 +136,13 @@ cxlmem_rings_map(struct pmd_process_private *pp, const struct cxlmem_geometry *g
 	for (q = 0; q < g->nb_queues; q++) {
 		for (d = 0; d < 2; d++) {
 			uint8_t *ring = pp->win.base + cxlmem_ring_offset(g, q, (enum cxlmem_dir)d);
+			struct cxlmem_ring_cons *cl = (struct cxlmem_ring_cons *)(ring + CXLMEM_LINE);
 			struct cxlmem_ring *r = &pp->rings[q][d];
 
 			r->prod = &((struct cxlmem_ring_prod *)ring)->prod;
-			r->cons = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->cons;
-			r->intr_arm = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->intr_arm;
-			r->polls = &((struct cxlmem_ring_cons *)(ring + CXLMEM_LINE))->polls;
+			r->cons = &cl->cons;
+			r->intr_arm = &cl->intr_arm;
+			r->polls = &cl->polls;
 			r->desc = (struct cxlmem_desc *)(ring + CXLMEM_DESC_OFFSET);
 			r->bufs = ring + g->buf_offset;
 		}

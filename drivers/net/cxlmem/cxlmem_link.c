@@ -435,9 +435,9 @@ link_check(struct rte_eth_dev *dev)
 	 * that is no reason to drop the link. Silence ends when the peer's
 	 * heartbeat or its indexes on our rings move (peer_progress()): a
 	 * busy machine that delays only the peer's control thread while its
-	 * lcores poll, idle or forwarding, does not drop it either. A peer that dies while we
-	 * run normally is still detected within link_timeout plus one tick:
-	 * a dead peer moves nothing.
+	 * lcores poll, idle or forwarding, does not drop it either. A peer
+	 * that dies while we run normally is still detected within
+	 * link_timeout plus one tick: a dead peer moves nothing.
 	 */
 	gap = pi->peer_seen ? now - pi->last_tick_tsc : 0;
 	gap = RTE_MIN(gap, 2 * tick_cycles);
